@@ -1,0 +1,60 @@
+"""The shop: storefront, tracking, back office, B2B portal and chat channels in one app."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from .config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error pages, CLI."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    from . import database, web
+    from .errors import register_error_handlers
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+    database.configure_engine_options(app)
+    db.init_app(app)
+    with app.app_context():
+        database.tune_engine(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.user_loader(_load_user)
+    web.init_web(app)
+
+    from .api import bp as api_bp
+    from .storefront import bp as storefront_bp
+    from .tracking import bp as tracking_bp
+
+    app.register_blueprint(storefront_bp)
+    app.register_blueprint(tracking_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
+    register_error_handlers(app)
+
+    from .cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _load_user(user_id: str):
+    """The active admin behind a login session, if any."""
+    from .extensions import db
+    from .models import User
+
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.is_active else None

@@ -1,0 +1,78 @@
+"""POST /api/orders/create-from-checkout (seed 000) for headless storefronts."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from ..errors import BadRequest
+from ..extensions import db, limiter
+from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
+from ..services.money import money_json
+from ..services.stores import get_store
+from ..web import public_base_url
+from . import bp
+
+TEXT_FIELDS = ("name", "phone", "address", "email", "courier", "payment_method", "notes",
+               "idempotency_key")
+
+
+def _checkout_limit() -> str:
+    return current_app.config["CHECKOUT_RATE_LIMIT"]
+
+
+@bp.post("/orders/create-from-checkout")
+@limiter.limit(_checkout_limit)
+def create_from_checkout():
+    """Create the customer (if new) and the order; 201, or 200 for a repeated key."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("Body harus berupa objek JSON.")
+    store = get_store(_field(body, "store", required=True))
+    placed = place_order(store, CheckoutRequest(
+        items=_items(body.get("items")), **{name: _field(body, name) for name in TEXT_FIELDS},
+    ), base_url=public_base_url())
+    db.session.commit()
+    return jsonify(order_json(placed)), 201 if placed.created else 200
+
+
+def _field(body: dict, name: str, *, required: bool = False):
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"'{name}' harus berupa teks.", fields={name: "Harus berupa teks."})
+    if required and not value:
+        raise BadRequest(f"'{name}' wajib diisi.", fields={name: "Wajib diisi."})
+    return value
+
+
+def _items(raw) -> list[tuple]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise BadRequest("'items' harus berupa daftar objek {code, qty}.",
+                         fields={"items": "Format: [{\"code\": ..., \"qty\": ...}]"})
+    return [(item.get("code"), item.get("qty")) for item in raw]
+
+
+def order_json(placed: PlacedOrder) -> dict:
+    """The answer of a checkout: order, customer and tracking URL; money as strings."""
+    return {
+        "success": True,
+        "order": {
+            "id": placed.id, "number": placed.number, "status": placed.status.value,
+            "payment_status": placed.payment_status.value,
+            "subtotal": money_json(placed.totals.subtotal),
+            "discount": money_json(placed.totals.discount),
+            "shipping_fee": money_json(placed.totals.shipping_fee),
+            "total": money_json(placed.totals.total),
+            "items": [
+                {"code": ln.code, "name": ln.name, "qty": ln.qty,
+                 "unit_price": money_json(ln.unit_price), "subtotal": money_json(ln.subtotal)}
+                for ln in placed.lines
+            ],
+        },
+        "customer": {
+            "id": placed.customer.id, "name": placed.customer.name,
+            "phone": placed.customer.phone, "total_orders": placed.customer.total_orders,
+        },
+        "trackingUrl": placed.tracking_url,
+    }

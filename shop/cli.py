@@ -1,0 +1,97 @@
+"""Commands: seed-demo and import-customers (each commits once at its end)."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from .errors import ShopError
+from .extensions import db
+from .models import Product, Store, User
+
+DEMO_STORE = {
+    "slug": "burgerchina", "name": "Burger China", "whatsapp": "6281111111111",
+    "address": "Jl. Gajah Mada No. 8, Jakarta Barat", "timezone": "Asia/Jakarta",
+    "bank_accounts": [{"bank": "BCA", "number": "1234567890", "holder": "Burger China"}],
+    "couriers": ["JNE Regular", "SiCepat REG", "GoSend Instant", "Ambil di Toko"],
+}
+#: code, name, category, price, stock (None: made to order), description
+DEMO_PRODUCTS = [
+    ("BRG-CHEESE", "Burger Cheese", "Burger", "25000", None, "Daging sapi, keju cheddar, saus spesial."),
+    ("BRG-DOUBLE", "Double Burger", "Burger", "38000", None, "Dua daging sapi dan dua keju."),
+    ("BRG-CHICKEN", "Chicken Burger", "Burger", "22000", None, "Ayam krispi dan selada."),
+    ("FRIES", "French Fries", "Snack", "15000", None, "Kentang goreng renyah."),
+    ("NUGGET", "Chicken Nugget (6 pcs)", "Snack", "18000", 0, "Nugget ayam dengan saus sambal."),
+    ("COLA", "Cola", "Minuman", "8000", 50, "Cola dingin 330 ml."),
+    ("ICE-TEA", "Es Teh Manis", "Minuman", "5000", 100, "Teh manis dingin."),
+    ("SUNDAE", "Sundae Cokelat", "Dessert", "12000", 3, "Es krim vanila dengan saus cokelat."),
+]
+DEMO_ADMIN_EMAIL = "admin@burgerchina.test"
+
+
+def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
+    """Create (or complete) the demo store, products and admin; return a new password."""
+    store = db.session.execute(select(Store).where(Store.slug == "burgerchina")).scalar_one_or_none()
+    if store is None:
+        store = Store(**DEMO_STORE)
+        db.session.add(store)
+        db.session.flush()
+    known = set(db.session.execute(select(Product.code).where(Product.store_id == store.id)).scalars())
+    for code, name, category, price, stock, description in DEMO_PRODUCTS:
+        if code not in known:
+            db.session.add(Product(store_id=store.id, code=code, name=name, category=category,
+                                   price=Decimal(price), stock=stock, description=description))
+    admin = db.session.execute(select(User).where(User.email == DEMO_ADMIN_EMAIL)).scalar_one_or_none()
+    password = None
+    if admin is None or reset_password:
+        password = secrets.token_urlsafe(9)
+        if admin is None:
+            admin = User(email=DEMO_ADMIN_EMAIL, name="Admin Burger China", role="super_admin",
+                         store_id=store.id, password_hash="")
+            db.session.add(admin)
+        admin.password_hash = generate_password_hash(password)
+    db.session.flush()
+    return store, password
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the shop's commands to `flask`."""
+
+    @app.cli.command("seed-demo")
+    @click.option("--reset-admin-password", is_flag=True, help="Give the demo admin a new password.")
+    def seed_demo_command(reset_admin_password: bool) -> None:
+        """Create the demo store 'burgerchina' with products and an admin (idempotent)."""
+        store, password = seed_demo(reset_admin_password)
+        db.session.commit()
+        click.echo(f"Demo store: /store/{store.slug} ({store.name})")
+        if password:
+            click.echo(f"Admin login: {DEMO_ADMIN_EMAIL} / {password}")
+        else:
+            click.echo(f"Admin {DEMO_ADMIN_EMAIL} already exists (use --reset-admin-password).")
+
+    @app.cli.command("import-customers")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--store", "slug", required=True, help="Slug of the store, e.g. burgerchina.")
+    def import_customers_command(file: Path, slug: str) -> None:
+        """Import customers from a CSV file with the columns name,phone,email,address."""
+        from .services.customer_import import import_customers
+        from .services.stores import get_store
+
+        try:
+            store = get_store(slug)
+            text = file.read_text(encoding="utf-8-sig")
+            report = import_customers(store, text)
+        except (ShopError, UnicodeDecodeError) as error:
+            db.session.rollback()
+            raise click.ClickException(getattr(error, "message", "File harus UTF-8.")) from None
+        db.session.commit()
+        click.echo(f"Baru: {report.created}, sudah ada: {report.merged}, "
+                   f"ditolak: {len(report.rejected)}")
+        for line_no, reason in report.rejected:
+            click.echo(f"  baris {line_no}: {reason}")

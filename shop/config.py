@@ -1,0 +1,70 @@
+"""Settings read from the environment, with embedded defaults that need no setup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - the refused default
+
+
+class ConfigError(RuntimeError):
+    """The environment asks for something the application cannot run with."""
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the settings: embedded defaults, then the environment, then overrides."""
+    env = os.environ
+    instance = Path(instance_path)
+    config: dict = {
+        "ENV_NAME": env.get("SHOP_ENV", "development"),
+        "SECRET_KEY": env.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(
+            env.get("DATABASE_URL", f"sqlite:///{instance / 'shop.db'}")
+        ),
+        "LEGACY_DATABASE_URL": _sqlalchemy_url(
+            env.get("LEGACY_DATABASE_URL", f"sqlite:///{instance / 'legacy.db'}")
+        ),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        "WHATSAPP_PROVIDER": env.get("WHATSAPP_PROVIDER", "log"),
+        "WHATSAPP_GATEWAY_URL": env.get("WHATSAPP_GATEWAY_URL", ""),
+        "WHATSAPP_GATEWAY_TOKEN": env.get("WHATSAPP_GATEWAY_TOKEN", ""),
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
+        "CHECKOUT_RATE_LIMIT": env.get("CHECKOUT_RATE_LIMIT", "60 per minute"),
+        "SQL_ECHO": env.get("SQL_ECHO", "") == "1",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": ["id", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config["SESSION_COOKIE_SECURE"] = config["ENV_NAME"] == "production"
+    if overrides:
+        config.update(overrides)
+    check_config(config)
+    return config
+
+
+def check_config(config: dict) -> None:
+    """Refuse to run production with settings that are only safe on a laptop. Raises ConfigError."""
+    if config["ENV_NAME"] != "production":
+        return
+    if config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(config["SECRET_KEY"]) < 16:
+        raise ConfigError("SECRET_KEY must be set to a long random value in production")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise ConfigError("DATABASE_URL must point at PostgreSQL in production")

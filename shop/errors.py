@@ -1,0 +1,114 @@
+"""The domain error hierarchy and the handlers that turn errors into HTML or JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ShopError(Exception):
+    """A refusal the user can read: stable code, message and HTTP status."""
+
+    code = "shop_error"
+    status = 400
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **details):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.details = details
+
+    def to_json(self) -> dict:
+        """The JSON body every API answers this error with."""
+        body: dict = {"success": False, "error": self.message, "code": self.code}
+        if self.fields:
+            body["fields"] = self.fields
+        body.update(self.details)
+        return body
+
+
+class InvalidInput(ShopError):
+    """The user entered something the shop cannot take."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class BadRequest(ShopError):
+    """The request itself is malformed (not JSON, wrong types)."""
+
+    code = "bad_request"
+    status = 400
+
+
+class NotFound(ShopError):
+    """The thing asked for does not exist (or is not visible to the asker)."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(ShopError):
+    """The request collides with the current state (stock, a concurrent change)."""
+
+    code = "conflict"
+    status = 409
+
+
+class OutOfStock(Conflict):
+    """Not enough stock for one or more items; nothing was reserved."""
+
+    code = "out_of_stock"
+
+
+class TransitionRefused(Conflict):
+    """A status change the state machine does not allow."""
+
+    code = "transition_refused"
+
+
+def wants_json() -> bool:
+    """Whether the client should get JSON rather than a page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
+        "text/html"
+    ]
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer ShopError and HTTP errors as JSON for APIs and as pages for people."""
+    from .extensions import db
+
+    @app.errorhandler(ShopError)
+    def handle_shop_error(error: ShopError):
+        db.session.rollback()
+        if wants_json():
+            return jsonify(error.to_json()), error.status
+        return render_template("error.html", message=error.message, status=error.status), error.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        if wants_json():
+            body = {"success": False, "error": error.description, "code": error.name.lower()}
+            return jsonify(body), error.code
+        page = "404.html" if error.code == 404 else "error.html"
+        return render_template(page, message=error.description, status=error.code), error.code
+
+    @app.errorhandler(Exception)
+    def handle_bug(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Maaf, terjadi kesalahan di server. Silakan coba lagi."
+        if wants_json():
+            return jsonify({"success": False, "error": message, "code": "server_error"}), 500
+        try:
+            return render_template("error.html", message=message, status=500), 500
+        except Exception:  # the page itself is broken: still answer something readable
+            log.exception("error page failed")
+            return message, 500, {"Content-Type": "text/plain; charset=utf-8"}

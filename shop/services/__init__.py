@@ -1,0 +1,1 @@
+"""Business operations: each changes the model, flushes and never commits."""

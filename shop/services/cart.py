@@ -1,0 +1,93 @@
+"""The shopper's cart: a small {code: qty} mapping kept in the signed session cookie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..errors import InvalidInput
+from ..models import Product, Store
+from .checkout import MAX_LINES, clean_quantity
+from .stores import products_by_code
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: Product
+    qty: int
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.product.price * self.qty
+
+
+@dataclass(frozen=True)
+class CartView:
+    """The cart priced from the database, with lines that can no longer be bought."""
+
+    lines: list[CartLine]
+    unavailable: list[str]
+
+    @property
+    def count(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.subtotal for line in self.lines), Decimal("0"))
+
+
+def add_to_cart(store: Store, cart: dict[str, int], code: str, qty) -> dict[str, int]:
+    """Add qty of a product that can be bought now. Raises InvalidInput or OutOfStock."""
+    amount = clean_quantity(qty)
+    product = products_by_code(store, [code]).get(code) if code else None
+    if product is None or not product.is_active:
+        raise InvalidInput("Produk tidak tersedia.", fields={"code": "Produk tidak tersedia."})
+    new_qty = clean_quantity(cart.get(code, 0) + amount)
+    _check_stock(product, new_qty)
+    if code not in cart and len(cart) >= MAX_LINES:
+        raise InvalidInput(f"Maksimal {MAX_LINES} produk per pesanan.")
+    return {**cart, code: new_qty}
+
+
+def set_cart_quantity(store: Store, cart: dict[str, int], code: str, qty) -> dict[str, int]:
+    """Change a line's quantity; 0 removes it. Raises InvalidInput or OutOfStock."""
+    if code not in cart:
+        raise InvalidInput("Produk tidak ada di keranjang.")
+    if str(qty).strip() == "0":
+        return remove_from_cart(cart, code)
+    new_qty = clean_quantity(qty)
+    product = products_by_code(store, [code]).get(code)
+    if product is not None:
+        _check_stock(product, new_qty)
+    return {**cart, code: new_qty}
+
+
+def remove_from_cart(cart: dict[str, int], code: str) -> dict[str, int]:
+    """The cart without this product."""
+    return {c: q for c, q in cart.items() if c != code}
+
+
+def view_cart(store: Store, cart: dict[str, int], catalog: list[Product] | None = None) -> CartView:
+    """Price the cart from the database (or the already loaded catalog)."""
+    found = {p.code: p for p in catalog} if catalog is not None else products_by_code(store, cart)
+    lines, unavailable = [], []
+    for code, qty in cart.items():
+        product = found.get(code)
+        if product is None or not product.is_active:
+            unavailable.append(code)
+        else:
+            lines.append(CartLine(product, qty))
+    return CartView(lines, unavailable)
+
+
+def _check_stock(product: Product, qty: int) -> None:
+    if product.stock is not None and product.stock < qty:
+        from .inventory import out_of_stock
+
+        if product.stock <= 0:
+            raise out_of_stock([product.name])
+        raise InvalidInput(
+            f"Stok {product.name} tinggal {product.stock}.",
+            fields={"qty": f"Maksimal {product.stock}."},
+        )

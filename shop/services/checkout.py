@@ -1,0 +1,333 @@
+"""Checkout: the customer and the order are created in one transaction (seed 000)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, InvalidInput
+from ..extensions import db
+from ..models import (
+    Channel, Customer, Order, OrderEvent, OrderItem, OrderStatus, PaymentStatus, Product,
+    Store, new_order_id, utcnow,
+)
+from . import messages
+from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
+from .inventory import out_of_stock, reserve_stock
+from .labels import PAYMENT_METHODS
+from .money import Line, Totals, compute_totals
+from .notifications import Message, queue_messages
+from .numbering import next_order_number
+from .phones import normalize_phone
+
+MAX_QTY = 1000
+MAX_LINES = 50
+MAX_TEXT = 1000
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+@dataclass
+class CheckoutRequest:
+    """What a shopper submits, from a form, JSON, a chat command or an admin."""
+
+    name: str | None
+    phone: str | None
+    address: str | None
+    items: list[tuple[str, object]]
+    email: str | None = None
+    courier: str | None = None
+    payment_method: str | None = None
+    notes: str | None = None
+    idempotency_key: str | None = None
+    channel: Channel = Channel.STOREFRONT
+    actor: str = "customer"
+
+
+@dataclass(frozen=True)
+class CleanCheckout:
+    """A checkout request after validation, before any database work."""
+
+    name: str
+    phone: str
+    address: str
+    email: str | None
+    courier: str | None
+    payment_method: str | None
+    notes: str | None
+    cart: dict[str, int]
+    idempotency_key: str | None
+
+
+@dataclass
+class PlacedOrder:
+    """The order a checkout created (or found again, for a repeated idempotency key)."""
+
+    id: str
+    number: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    totals: Totals
+    lines: list[Line]
+    customer: CustomerSummary
+    tracking_url: str
+    confirmation_text: str
+    created: bool = True
+
+
+def clean_text(value, *, field: str, label: str, required: bool = False, limit: int = MAX_TEXT):
+    """A trimmed optional (or required) text of bounded length. Raises InvalidInput."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{label} tidak valid.", fields={field: "Harus berupa teks."})
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"{label} wajib diisi.", fields={field: "Wajib diisi."})
+    if len(text) > limit:
+        raise InvalidInput(f"{label} terlalu panjang.", fields={field: f"Maksimal {limit} huruf."})
+    return text or None
+
+
+def clean_quantity(raw) -> int:
+    """A whole quantity from 1 to 1,000. Raises InvalidInput."""
+    qty = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        qty = raw
+    elif isinstance(raw, str) and raw.strip().isdigit():
+        qty = int(raw.strip())
+    if qty is None or qty <= 0 or qty > MAX_QTY:
+        raise InvalidInput(
+            "Jumlah harus antara 1 dan 1.000.", fields={"items": f"Jumlah harus 1 sampai {MAX_QTY}."}
+        )
+    return qty
+
+
+def clean_cart(items) -> dict[str, int]:
+    """Codes with quantities, merged by code, in the shopper's order. Raises InvalidInput."""
+    if not items:
+        raise InvalidInput("Keranjang masih kosong.", fields={"items": "Keranjang kosong."})
+    if len(items) > MAX_LINES:
+        raise InvalidInput(
+            f"Maksimal {MAX_LINES} produk per pesanan.", fields={"items": "Terlalu banyak produk."}
+        )
+    cart: dict[str, int] = {}
+    for code, raw_qty in items:
+        if not isinstance(code, str) or not code.strip() or len(code.strip()) > 50:
+            raise InvalidInput("Kode produk tidak valid.", fields={"items": "Kode tidak valid."})
+        code = code.strip()
+        cart[code] = clean_quantity(cart.get(code, 0) + clean_quantity(raw_qty))
+    return cart
+
+
+def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
+    """Validate every field of a checkout without touching the database. Raises InvalidInput."""
+    errors: dict[str, str] = {}
+    values: dict = {}
+    checks = {
+        "name": lambda: clean_name(req.name),
+        "phone": lambda: normalize_phone(req.phone),
+        "address": lambda: clean_text(req.address, field="address", label="Alamat", required=True),
+        "email": lambda: clean_email(req.email),
+        "courier": lambda: clean_courier(store, req.courier),
+        "payment_method": lambda: clean_payment_method(req.payment_method),
+        "notes": lambda: clean_text(req.notes, field="notes", label="Catatan"),
+        "cart": lambda: clean_cart(req.items),
+        "idempotency_key": lambda: clean_idempotency_key(req.idempotency_key),
+    }
+    first: InvalidInput | None = None
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except InvalidInput as error:
+            first = first or error
+            errors.update(error.fields or {name: error.message})
+    if first is not None:
+        message = first.message if len(errors) == 1 else "Periksa kembali isian yang ditandai."
+        raise InvalidInput(message, fields=errors)
+    return CleanCheckout(**values)
+
+
+def clean_courier(store: Store, raw) -> str | None:
+    """One of the store's couriers (free text when the store lists none). Raises InvalidInput."""
+    courier = clean_text(raw, field="courier", label="Kurir", limit=50)
+    if courier and store.couriers and courier not in store.couriers:
+        raise InvalidInput("Kurir tidak tersedia.", fields={"courier": "Pilih kurir dari daftar."})
+    return courier
+
+
+def clean_payment_method(raw) -> str | None:
+    """A known payment method code (bank_transfer, e_wallet, cod ...). Raises InvalidInput."""
+    method = clean_text(raw, field="payment_method", label="Metode bayar", limit=50)
+    if method and method not in PAYMENT_METHODS:
+        raise InvalidInput(
+            "Metode bayar tidak tersedia.", fields={"payment_method": "Pilih metode dari daftar."}
+        )
+    return method
+
+
+def clean_idempotency_key(raw) -> str | None:
+    """8-64 characters of [A-Za-z0-9_.:-], or None. Raises InvalidInput."""
+    if raw in (None, ""):
+        return None
+    if not isinstance(raw, str) or not KEY_PATTERN.match(raw):
+        raise InvalidInput(
+            "idempotency_key tidak valid.",
+            fields={"idempotency_key": "8-64 huruf, angka atau _ . : -"},
+        )
+    return raw
+
+
+def price_cart(store: Store, cart: dict[str, int]) -> list[Line]:
+    """Lines priced from the database in one query. Raises InvalidInput or OutOfStock."""
+    rows = db.session.execute(
+        select(Product.id, Product.code, Product.name, Product.price, Product.stock,
+               Product.is_active)
+        .where(Product.store_id == store.id, Product.code.in_(list(cart)))
+    ).all()
+    found = {row.code: row for row in rows}
+    unknown = [code for code in cart if code not in found]
+    if unknown:
+        raise InvalidInput(
+            "Produk tidak ditemukan di toko ini: " + ", ".join(unknown) + ".",
+            fields={"items": "Produk tidak ditemukan: " + ", ".join(unknown)},
+        )
+    inactive = [found[c].name for c in cart if not found[c].is_active]
+    if inactive:
+        raise InvalidInput(
+            "Produk tidak lagi dijual: " + ", ".join(inactive) + ".",
+            fields={"items": "Tidak lagi dijual: " + ", ".join(inactive)},
+        )
+    short = [found[c].name for c, q in cart.items() if found[c].stock is not None
+             and found[c].stock < q]
+    if short:
+        raise out_of_stock(short)
+    return [
+        Line(code=c, name=found[c].name, unit_price=found[c].price, qty=q,
+             product_id=found[c].id, tracks_stock=found[c].stock is not None)
+        for c, q in cart.items()
+    ]
+
+
+def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedOrder:
+    """Create (or find) the customer and create the PENDING order with its items, event and
+    outbox rows, all in the caller's transaction. Raises InvalidInput, OutOfStock, Conflict.
+
+    A repeated idempotency key returns the first order instead of creating a second one.
+    """
+    data = clean_checkout(store, req)
+    if data.idempotency_key:
+        existing = find_order_by_key(store, data.idempotency_key)
+        if existing is not None:
+            return replay_order(store, existing, data, base_url=base_url)
+    lines = price_cart(store, data.cart)
+    totals = compute_totals(lines)
+    if not data.idempotency_key:
+        return _write_order(store, req, data, lines, totals, base_url=base_url)
+    try:
+        with db.session.begin_nested():
+            return _write_order(store, req, data, lines, totals, base_url=base_url)
+    except IntegrityError as error:
+        # A parallel request with the same key committed first: answer with its order.
+        existing = find_order_by_key(store, data.idempotency_key)
+        if existing is None:
+            raise error
+        return replay_order(store, existing, data, base_url=base_url)
+
+
+def _write_order(
+    store: Store, req: CheckoutRequest, data: CleanCheckout, lines: list[Line], totals: Totals,
+    *, base_url: str,
+) -> PlacedOrder:
+    """The writes of a checkout, the counter last so its row lock is held shortest."""
+    now = utcnow()
+    customer = upsert_checkout_customer(
+        store, name=data.name, phone=data.phone, address=data.address, email=data.email, now=now
+    )
+    reserve_stock((ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock)
+    order_id = new_order_id()
+    number = next_order_number(store, req.channel, now)
+    tracking_url = f"{base_url}/track/{order_id}"
+    db.session.execute(insert(Order.__table__).values(
+        id=order_id, store_id=store.id, number=number, channel=req.channel.value,
+        customer_id=customer.id, subtotal=totals.subtotal, discount=totals.discount,
+        shipping_fee=totals.shipping_fee, total=totals.total,
+        status=OrderStatus.PENDING.value, payment_status=PaymentStatus.PENDING.value,
+        payment_method=data.payment_method, courier=data.courier,
+        recipient_name=data.name, recipient_phone=data.phone, shipping_address=data.address,
+        notes=data.notes, idempotency_key=data.idempotency_key, stats_applied=False,
+        created_at=now, updated_at=now,
+    ))
+    db.session.execute(insert(OrderItem.__table__).values([
+        {"order_id": order_id, "product_id": ln.product_id, "code": ln.code, "name": ln.name,
+         "unit_price": ln.unit_price, "qty": ln.qty, "discount": ln.discount,
+         "subtotal": ln.subtotal}
+        for ln in lines
+    ]))
+    db.session.execute(insert(OrderEvent.__table__).values(
+        order_id=order_id, kind="created", from_status=None, to_status=OrderStatus.PENDING.value,
+        actor=req.actor, note=f"Pesanan dibuat dari {req.channel.value}", created_at=now,
+    ))
+    confirmation = messages.order_confirmation_text(
+        store=store, number=number, order_id=order_id, tracking_url=tracking_url,
+        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=totals.subtotal,
+        discount=totals.discount, shipping_fee=totals.shipping_fee, total=totals.total,
+        recipient_name=data.name, recipient_phone=data.phone, address=data.address,
+        courier=data.courier, payment_method=data.payment_method, notes=data.notes,
+    )
+    alert = messages.new_order_admin_text(
+        store=store, number=number, recipient_name=data.name, recipient_phone=data.phone,
+        total=totals.total, item_count=sum(ln.qty for ln in lines),
+        admin_url=f"{base_url}/admin/",
+    )
+    queue_messages(
+        [Message(data.phone, "order_confirmation", confirmation),
+         Message(store.whatsapp, "new_order_admin", alert)],
+        store_id=store.id, order_id=order_id, now=now,
+    )
+    return PlacedOrder(
+        id=order_id, number=number, status=OrderStatus.PENDING,
+        payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,
+        tracking_url=tracking_url, confirmation_text=confirmation,
+    )
+
+
+def find_order_by_key(store: Store, key: str) -> Order | None:
+    """The store's order created with this idempotency key, if any."""
+    return db.session.execute(
+        select(Order).where(Order.store_id == store.id, Order.idempotency_key == key)
+    ).scalar_one_or_none()
+
+
+def replay_order(store: Store, order: Order, data: CleanCheckout, *, base_url: str) -> PlacedOrder:
+    """The first order of a repeated checkout. Raises Conflict if the key was reused."""
+    items = db.session.execute(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    ).scalars().all()
+    if order.recipient_phone != data.phone or {i.code: i.qty for i in items} != data.cart:
+        raise Conflict(
+            "idempotency_key sudah dipakai untuk pesanan lain.",
+            fields={"idempotency_key": "Sudah dipakai untuk pesanan lain."},
+        )
+    customer = db.session.get(Customer, order.customer_id)
+    lines = [
+        Line(code=i.code, name=i.name, unit_price=i.unit_price, qty=i.qty, discount=i.discount,
+             product_id=i.product_id)
+        for i in items
+    ]
+    tracking_url = f"{base_url}/track/{order.id}"
+    totals = Totals(order.subtotal, order.discount, order.shipping_fee, order.total)
+    confirmation = messages.order_confirmation_text(
+        store=store, number=order.number, order_id=order.id, tracking_url=tracking_url,
+        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=order.subtotal,
+        discount=order.discount, shipping_fee=order.shipping_fee, total=order.total,
+        recipient_name=order.recipient_name, recipient_phone=order.recipient_phone,
+        address=order.shipping_address, courier=order.courier,
+        payment_method=order.payment_method, notes=order.notes,
+    )
+    return PlacedOrder(
+        id=order.id, number=order.number, status=order.status,
+        payment_status=order.payment_status, totals=totals, lines=lines,
+        customer=CustomerSummary(customer.id, customer.name, customer.phone, customer.total_orders),
+        tracking_url=tracking_url, confirmation_text=confirmation, created=False,
+    )

@@ -1,0 +1,102 @@
+"""Customers of a store: the upsert done by checkout and small lookups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..models import Customer, CustomerStatus, Store
+from .sql import upsert
+
+MAX_NAME = 255
+MAX_EMAIL = 255
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """What checkout tells the shopper about the customer record it used."""
+
+    id: int
+    name: str
+    phone: str
+    total_orders: int
+
+
+def clean_name(raw: str | None, *, field: str = "name") -> str:
+    """A trimmed, required name of sane length. Raises InvalidInput."""
+    name = " ".join((raw or "").split())
+    if not name:
+        raise InvalidInput("Nama wajib diisi.", fields={field: "Wajib diisi."})
+    if len(name) > MAX_NAME:
+        raise InvalidInput("Nama terlalu panjang.", fields={field: f"Maksimal {MAX_NAME} huruf."})
+    return name
+
+
+def clean_email(raw: str | None, *, field: str = "email") -> str | None:
+    """A valid email address in lower case, or None when empty. Raises InvalidInput."""
+    from email_validator import EmailNotValidError, validate_email
+
+    text = (raw or "").strip()
+    if not text:
+        return None
+    try:
+        valid = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvalidInput("Email tidak valid.", fields={field: "Email tidak valid."}) from None
+    if len(valid.normalized) > MAX_EMAIL:
+        raise InvalidInput("Email terlalu panjang.", fields={field: "Email terlalu panjang."})
+    return valid.normalized.lower()
+
+
+def upsert_checkout_customer(
+    store: Store, *, name: str, phone: str, address: str, email: str | None, now: datetime
+) -> CustomerSummary:
+    """Create the customer or refresh the known one, and count the order. Raises Conflict.
+
+    One statement: concurrent checkouts of a new number meet on the unique (store, phone)
+    and end up with one row; the row stays locked until commit.
+    """
+    table = Customer.__table__
+    stmt = upsert(Customer).values(
+        store_id=store.id, name=name, phone=phone, address=address, email=email,
+        total_orders=1, last_visit=now, created_at=now, updated_at=now,
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["store_id", "phone"],
+        set_={
+            "name": stmt.excluded.name,
+            "address": stmt.excluded.address,
+            "email": func.coalesce(stmt.excluded.email, table.c.email),
+            "total_orders": table.c.total_orders + 1,
+            "last_visit": stmt.excluded.last_visit,
+            "updated_at": stmt.excluded.updated_at,
+            "is_active": True,
+        },
+        where=table.c.status != CustomerStatus.BLOCKED.value,
+    ).returning(table.c.id, table.c.name, table.c.phone, table.c.total_orders)
+    row = db.session.execute(stmt).one_or_none()
+    if row is None:
+        raise Conflict(
+            "Nomor ini tidak dapat memesan di toko ini. Silakan hubungi toko.",
+            fields={"phone": "Nomor diblokir oleh toko."},
+        )
+    return CustomerSummary(id=row.id, name=row.name, phone=row.phone, total_orders=row.total_orders)
+
+
+def find_customer_by_phone(store: Store, phone: str) -> Customer | None:
+    """The store's customer with this normalized phone, if any."""
+    return db.session.execute(
+        select(Customer).where(Customer.store_id == store.id, Customer.phone == phone)
+    ).scalar_one_or_none()
+
+
+def get_store_customer(store_id: int, customer_id: int) -> Customer:
+    """A customer of the given store. Raises NotFound."""
+    customer = db.session.get(Customer, customer_id)
+    if customer is None or customer.store_id != store_id:
+        raise NotFound("Pelanggan tidak ditemukan.")
+    return customer

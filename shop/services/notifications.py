@@ -1,0 +1,39 @@
+"""The outbox: messages written in the same transaction as the change that causes them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert
+
+from ..extensions import db
+from ..models import Notification, NotificationStatus
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to queue: to whom, which template, the rendered text."""
+
+    recipient: str
+    template: str
+    body: str
+
+
+def queue_messages(
+    messages: Sequence[Message], *, store_id: int | None, order_id: str | None, now: datetime
+) -> None:
+    """Write outbox rows (one statement); delivery is a job enqueued after the commit."""
+    if not messages:
+        return
+    rows = [
+        {
+            "store_id": store_id, "order_id": order_id, "channel": "whatsapp",
+            "recipient": m.recipient, "template": m.template, "body": m.body,
+            "status": NotificationStatus.QUEUED.value, "attempts": 0,
+            "next_attempt_at": now, "created_at": now,
+        }
+        for m in messages
+    ]
+    db.session.execute(insert(Notification.__table__).values(rows))

@@ -1,0 +1,165 @@
+"""Admin edits of an order (seed 000, "Fitur Edit & Update"): totals always recomputed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..errors import InvalidInput
+from ..extensions import db
+from ..models import Customer, Order, OrderEvent, OrderItem, OrderStatus, Product, Store, utcnow
+from .checkout import clean_cart, clean_courier, clean_payment_method, clean_text
+from .customers import get_store_customer
+from .inventory import out_of_stock, release_stock, reserve_stock
+from .money import Line, compute_totals, money_json, to_money
+
+IMMUTABLE = {"id", "number", "store", "store_id", "created_at", "channel"}
+EDITABLE = {
+    "items", "discount", "shipping_fee", "shipping_address", "courier", "payment_method",
+    "notes", "admin_notes", "customer_id", "recipient_name",
+}
+#: Statuses in which items and money may still change.
+OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
+
+
+def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
+    """Apply an admin's edit, recompute totals and record what changed. Raises InvalidInput."""
+    refused = sorted(set(changes) & IMMUTABLE)
+    if refused:
+        raise InvalidInput(
+            "Tidak bisa diubah: " + ", ".join(refused) + ".",
+            fields={name: "Tidak bisa diubah." for name in refused},
+        )
+    unknown = sorted(set(changes) - EDITABLE)
+    if unknown:
+        raise InvalidInput("Kolom tidak dikenal: " + ", ".join(unknown) + ".")
+    money_fields = {"items", "discount", "shipping_fee"} & set(changes)
+    if money_fields and order.status not in OPEN_STATUSES:
+        raise InvalidInput(
+            f"Item dan harga tidak bisa diubah lagi pada status {order.status.value}."
+        )
+    if order.is_final() and set(changes) - {"admin_notes"}:
+        raise InvalidInput(f"Pesanan berstatus {order.status.value} tidak bisa diubah lagi.")
+    diff: dict[str, list] = {}
+    _edit_fields(order, changes, diff)
+    items = db.session.execute(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    ).scalars().all()
+    if "items" in changes:
+        items = _edit_items(order, items, changes["items"], diff)
+    discount = to_money(changes.get("discount", order.discount), field="discount", label="Diskon")
+    fee = to_money(changes.get("shipping_fee", order.shipping_fee), field="shipping_fee",
+                   label="Ongkos kirim")
+    totals = compute_totals(
+        [Line(i.code, i.name, i.unit_price, i.qty, i.discount) for i in items], discount, fee
+    )
+    for name in ("subtotal", "discount", "shipping_fee", "total"):
+        new = getattr(totals, name)
+        if getattr(order, name) != new:
+            diff[name] = [money_json(getattr(order, name)), money_json(new)]
+            setattr(order, name, new)
+    if diff:
+        order.updated_at = utcnow()
+        db.session.add(OrderEvent(order_id=order.id, kind="edited", actor=actor, data=diff,
+                                  note="Pesanan diubah", created_at=utcnow()))
+        db.session.flush()
+    return order
+
+
+def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
+    cleaners = {
+        "shipping_address": lambda v: clean_text(v, field="shipping_address", label="Alamat",
+                                                 required=True),
+        "courier": lambda v: clean_courier(db.session.get(Store, order.store_id), v),
+        "payment_method": clean_payment_method,
+        "notes": lambda v: clean_text(v, field="notes", label="Catatan"),
+        "admin_notes": lambda v: clean_text(v, field="admin_notes", label="Catatan admin"),
+        "recipient_name": lambda v: clean_text(v, field="recipient_name", label="Nama",
+                                               required=True, limit=255),
+    }
+    for name, clean in cleaners.items():
+        if name in changes:
+            value = clean(changes[name])
+            if value != getattr(order, name):
+                diff[name] = [getattr(order, name), value]
+                setattr(order, name, value)
+    if "customer_id" in changes and changes["customer_id"] != order.customer_id:
+        try:
+            customer_id = int(changes["customer_id"])
+        except (TypeError, ValueError):
+            raise InvalidInput("Pelanggan tidak valid.", fields={"customer_id": "Tidak valid."}) \
+                from None
+        new = get_store_customer(order.store_id, customer_id)
+        if order.stats_applied:
+            raise InvalidInput("Pesanan yang sudah dihitung ke pelanggan tidak bisa dipindah.")
+        old = db.session.get(Customer, order.customer_id) if order.customer_id else None
+        if old is not None:
+            old.total_orders = max(old.total_orders - 1, 0)
+        new.total_orders += 1
+        diff["customer_id"] = [order.customer_id, new.id]
+        order.customer_id = new.id
+
+
+def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> list[OrderItem]:
+    """Set the order's lines to `wanted` ([{code, qty, discount?}]), moving stock to match."""
+    if not isinstance(wanted, list):
+        raise InvalidInput("Item tidak valid.", fields={"items": "Harus berupa daftar."})
+    pairs = [(w.get("code"), w.get("qty")) if isinstance(w, dict) else (None, None) for w in wanted]
+    cart = clean_cart(pairs)
+    discounts = {
+        w["code"].strip(): to_money(w.get("discount", 0), field="items", label="Diskon item")
+        for w in wanted if w.get("discount") is not None
+    }
+    current = {i.code: i for i in items}
+    new_codes = [c for c in cart if c not in current]
+    products = {
+        p.code: p for p in db.session.execute(select(Product).where(
+            Product.store_id == order.store_id, Product.code.in_(list(cart)))).scalars()
+    }
+    missing = [c for c in new_codes if c not in products or not products[c].is_active]
+    if missing:
+        raise InvalidInput("Produk tidak tersedia: " + ", ".join(missing) + ".",
+                           fields={"items": "Tidak tersedia: " + ", ".join(missing)})
+    take, give = _stock_moves(current, cart, products)
+    short = [n for pid, qty, n in take if _stock_of(products, pid) < qty]
+    if short:
+        raise out_of_stock(short)
+    reserve_stock(take)
+    release_stock(give)
+    before = {c: i.qty for c, i in current.items()}
+    result: list[OrderItem] = []
+    for code, qty in cart.items():
+        item = current.get(code) or OrderItem(
+            order_id=order.id, product_id=products[code].id, code=code, name=products[code].name,
+            unit_price=products[code].price, discount=Decimal("0"), qty=qty, subtotal=0)
+        item.qty = qty
+        item.discount = discounts.get(code, item.discount or Decimal("0"))
+        item.subtotal = Line(code, item.name, item.unit_price, qty, item.discount).subtotal
+        db.session.add(item)
+        result.append(item)
+    for code, item in current.items():
+        if code not in cart:
+            db.session.delete(item)
+    if before != cart:
+        diff["items"] = [before, dict(cart)]
+    return result
+
+
+def _stock_moves(current, cart, products):
+    """What stock to take and give back so reservations match the new quantities."""
+    take, give = [], []
+    for code in set(current) | set(cart):
+        product = products.get(code)
+        if product is None or product.stock is None:
+            continue
+        delta = cart.get(code, 0) - (current[code].qty if code in current else 0)
+        if delta > 0:
+            take.append((product.id, delta, product.name))
+        elif delta < 0:
+            give.append((product.id, -delta))
+    return take, give
+
+
+def _stock_of(products, product_id: int) -> int:
+    return next(p.stock for p in products.values() if p.id == product_id)

@@ -1,0 +1,112 @@
+"""Order lifecycle: status and payment transitions, admin edits, totals kept right."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..errors import Conflict, NotFound, TransitionRefused
+from ..extensions import db
+from ..models import (
+    ORDER_TRANSITIONS, PAYMENT_TRANSITIONS, STOCK_RETURNING_STATUSES, Order, OrderEvent,
+    OrderItem, OrderStatus, PaymentStatus, Store, utcnow,
+)
+from .inventory import release_stock
+from .labels import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS
+from .messages import order_status_text
+from .notifications import Message, queue_messages
+from .stats import sync_purchase_stats
+
+
+def get_order(order_id: str, *, store: Store | None = None) -> Order:
+    """An order by its id (optionally of one store). Raises NotFound."""
+    order = db.session.get(Order, order_id) if len(order_id) <= 32 else None
+    if order is None or (store is not None and order.store_id != store.id):
+        raise NotFound("Pesanan tidak ditemukan.")
+    return order
+
+
+def transition(
+    order: Order, to_status: OrderStatus | str, *, actor: str, note: str | None = None,
+    base_url: str = "", notify: bool = True,
+) -> Order:
+    """Move an order along the status machine, with event, stock and stats effects.
+    Raises TransitionRefused or Conflict."""
+    target = _parse(OrderStatus, to_status, ORDER_TRANSITIONS[order.status], "status")
+    if target not in ORDER_TRANSITIONS[order.status]:
+        raise _refusal(order.status, target, ORDER_TRANSITIONS[order.status], ORDER_STATUS_LABELS)
+    source = order.status
+    _guarded_update(order, status=(source, target))
+    if target in STOCK_RETURNING_STATUSES:
+        items = db.session.execute(
+            select(OrderItem.product_id, OrderItem.qty).where(
+                OrderItem.order_id == order.id, OrderItem.product_id.is_not(None))
+        ).all()
+        release_stock((row.product_id, row.qty) for row in items)
+    _record(order, "status", source.value, target.value, actor, note)
+    sync_purchase_stats(order)
+    if notify and order.recipient_phone:
+        tracking = f"{base_url}/track/{order.id}"
+        queue_messages(
+            [Message(order.recipient_phone, "order_status", order_status_text(
+                number=order.number, status_label=ORDER_STATUS_LABELS[target],
+                tracking_url=tracking, note=note))],
+            store_id=order.store_id, order_id=order.id, now=utcnow(),
+        )
+    return order
+
+
+def set_payment_status(
+    order: Order, to_status: PaymentStatus | str, *, actor: str, note: str | None = None
+) -> Order:
+    """Move the payment along its machine and settle customer stats. Raises TransitionRefused."""
+    target = _parse(PaymentStatus, to_status, PAYMENT_TRANSITIONS[order.payment_status],
+                    "payment_status")
+    allowed = PAYMENT_TRANSITIONS[order.payment_status]
+    if target not in allowed:
+        raise _refusal(order.payment_status, target, allowed, PAYMENT_STATUS_LABELS)
+    source = order.payment_status
+    _guarded_update(order, payment_status=(source, target))
+    _record(order, "payment", source.value, target.value, actor, note)
+    sync_purchase_stats(order)
+    return order
+
+
+def _parse(enum_class, value, allowed, field: str):
+    try:
+        return enum_class(value)
+    except ValueError:
+        raise TransitionRefused(
+            f"Status tidak dikenal: {value}.", fields={field: "Status tidak dikenal."},
+            allowed=[a.value for a in allowed],
+        ) from None
+
+
+def _refusal(source, target, allowed, labels) -> TransitionRefused:
+    names = ", ".join(f"{a.value} ({labels[a]})" for a in allowed) or "tidak ada (status akhir)"
+    return TransitionRefused(
+        f"Status {source.value} tidak bisa diubah ke {target.value}. Yang diizinkan: {names}.",
+        allowed=[a.value for a in allowed],
+    )
+
+
+def _guarded_update(order: Order, **changes: tuple) -> None:
+    """Write new values only if the row still holds the old ones. Raises Conflict."""
+    table = Order.__table__
+    now = utcnow()
+    stmt = update(table).where(table.c.id == order.id)
+    for column, (old, _new) in changes.items():
+        stmt = stmt.where(table.c[column] == old.value)
+    values = {column: new.value for column, (_old, new) in changes.items()}
+    if db.session.execute(stmt.values(updated_at=now, **values)).rowcount != 1:
+        raise Conflict("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.")
+    for column, (_old, new) in changes.items():
+        set_committed_value(order, column, new)
+    set_committed_value(order, "updated_at", now)
+
+
+def _record(order: Order, kind: str, source, target, actor: str, note, data=None) -> None:
+    db.session.add(OrderEvent(
+        order_id=order.id, kind=kind, from_status=source, to_status=target, actor=actor,
+        note=note, data=data, created_at=utcnow(),
+    ))

@@ -1,0 +1,7 @@
+"""The public storefront: store pages, cart and checkout."""
+
+from flask import Blueprint
+
+bp = Blueprint("storefront", __name__, url_prefix="/store")
+
+from . import routes  # noqa: E402, F401

@@ -1,0 +1,132 @@
+"""Storefront pages: parse, call one operation, commit, render."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+
+from ..errors import ShopError, wants_json
+from ..extensions import db, limiter
+from ..services import cart as carts
+from ..services.checkout import CheckoutRequest, place_order
+from ..services.messages import whatsapp_link
+from ..services.money import format_rupiah, money_json
+from ..services.stores import get_store, list_catalog
+from ..web import public_base_url
+from . import bp
+from .forms import CartForm, CheckoutForm
+
+
+def _cart(slug: str) -> dict[str, int]:
+    return dict(session.get("carts", {}).get(slug, {}))
+
+
+def _save_cart(slug: str, cart: dict[str, int]) -> None:
+    carts_by_store = dict(session.get("carts", {}))
+    carts_by_store[slug] = cart
+    session["carts"] = {k: v for k, v in carts_by_store.items() if v}
+
+
+def _checkout_limit() -> str:
+    return current_app.config["CHECKOUT_RATE_LIMIT"]
+
+
+@bp.get("/<slug>")
+def store_page(slug: str):
+    """The store's products with price, category and stock state, and the cart's summary."""
+    store = get_store(slug)
+    catalog = list_catalog(store)
+    cart = carts.view_cart(store, _cart(slug), catalog)
+    return render_template("storefront/store.html", store=store, catalog=catalog, cart=cart,
+                           form=CartForm())
+
+
+@bp.post("/<slug>/cart")
+def update_cart(slug: str):
+    """Add, change or remove a cart line; JSON for scripts, a redirect for plain forms."""
+    store = get_store(slug)
+    form = CartForm()
+    back = _safe_next(form.next.data, slug)
+    try:
+        if not form.validate():
+            raise _form_error(form)
+        cart = _cart(slug)
+        if form.action.data == "remove":
+            cart = carts.remove_from_cart(cart, form.code.data)
+        elif form.action.data == "set":
+            cart = carts.set_cart_quantity(store, cart, form.code.data, form.qty.data)
+        else:
+            cart = carts.add_to_cart(store, cart, form.code.data, form.qty.data or 1)
+    except ShopError as error:
+        if wants_json():
+            return jsonify(error.to_json()), error.status
+        flash(error.message, "error")
+        return redirect(back, code=303)
+    _save_cart(slug, cart)
+    summary = carts.view_cart(store, cart)
+    if wants_json():
+        return jsonify({"success": True, "count": summary.count,
+                        "total": money_json(summary.total), "total_text": format_rupiah(summary.total)})
+    flash(f"Keranjang: {summary.count} item, {format_rupiah(summary.total)}", "ok")
+    return redirect(back, code=303)
+
+
+@bp.route("/<slug>/checkout", methods=["GET", "POST"])
+@limiter.limit(_checkout_limit, methods=["POST"])
+def checkout(slug: str):
+    """The cart (quantities editable) above the checkout form; on success, the success page."""
+    store = get_store(slug)
+    form = CheckoutForm().offer(store)
+    cart = carts.view_cart(store, _cart(slug))
+    if request.method == "GET":
+        form.idempotency_key.data = secrets.token_urlsafe(18)
+    elif form.validate_on_submit():
+        try:
+            placed = place_order(store, CheckoutRequest(
+                name=form.name.data, phone=form.phone.data, address=form.address.data,
+                email=form.email.data, courier=form.courier.data,
+                payment_method=form.payment_method.data, notes=form.notes.data,
+                items=[(line.product.code, line.qty) for line in cart.lines],
+                idempotency_key=form.idempotency_key.data or None,
+            ), base_url=public_base_url())
+        except ShopError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            db.session.commit()
+            _save_cart(slug, {})
+            return render_template(
+                "storefront/success.html", store=store, order=placed,
+                whatsapp_url=whatsapp_link(store.whatsapp, placed.confirmation_text))
+    status = 200 if request.method == "GET" or not form.errors else 422
+    return render_template("storefront/checkout.html", store=store, cart=cart, form=form,
+                           cart_form=CartForm()), status
+
+
+def _show_errors(form: CheckoutForm, error: ShopError) -> None:
+    """Put an operation's field errors on the form, the rest at the top."""
+    placed = False
+    for name, message in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+            placed = True
+    if not placed or "items" in (error.fields or {}):
+        form.form_errors.append(error.message)
+
+
+def _form_error(form) -> ShopError:
+    from ..errors import InvalidInput
+
+    fields = {name: messages[0] for name, messages in form.errors.items()}
+    if "csrf_token" in fields:
+        return InvalidInput("Sesi halaman habis. Muat ulang halaman lalu coba lagi.", fields=fields)
+    return InvalidInput("Jumlah harus antara 1 dan 1.000.", fields=fields)
+
+
+def _safe_next(target: str | None, slug: str) -> str:
+    """Only redirect back into this store's pages."""
+    if target and target.startswith(f"/store/{slug}") and "//" not in target:
+        return target
+    return url_for("storefront.store_page", slug=slug)

@@ -1,0 +1,7 @@
+"""The public tracking page: the order id is the capability, no login."""
+
+from flask import Blueprint
+
+bp = Blueprint("tracking", __name__)
+
+from . import routes  # noqa: E402, F401

@@ -1,0 +1,33 @@
+"""The tracking page: no login, no referrer, not indexed, never cached."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from ..services.messages import whatsapp_link
+from ..services.tracking import load_tracking
+from . import bp
+
+PRIVATE_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+}
+
+
+@bp.get("/track/<order_id>")
+def track_order(order_id: str):
+    """Status, payment, timeline, items and recipient of one order."""
+    view = load_tracking(order_id)
+    contact = whatsapp_link(view.store.whatsapp, f"Halo {view.store.name}, saya mau tanya "
+                                                 f"pesanan #{view.order.number}.")
+    return render_template("tracking/track.html", view=view, order=view.order, store=view.store,
+                           contact_url=contact)
+
+
+@bp.after_app_request
+def private_headers(response):
+    """Tracking pages (and the 404 of unknown ids) keep the capability out of logs elsewhere."""
+    if request.path.startswith("/track/"):
+        response.headers.update(PRIVATE_HEADERS)
+    return response

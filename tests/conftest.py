@@ -1,0 +1,188 @@
+"""Fixtures: one app per database (SQLite always, PostgreSQL with TEST_DATABASE_URL),
+the schema created once per run, and each test rolled back."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event, text
+from werkzeug.serving import make_server
+
+from shop import create_app
+from shop.extensions import db
+
+from .factories import Factories
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "backends(*names): run only on these databases")
+
+
+def _database_url(backend: str, tmp_path_factory) -> str:
+    if backend == "postgresql":
+        return os.environ["TEST_DATABASE_URL"]
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def make_test_app(database_url: str, **overrides):
+    """An app for tests: its own database, no rate limits, no CSRF unless asked for."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-long-enough",
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "PUBLIC_BASE_URL": "https://shop.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    os.environ.pop("DATABASE_URL", None)
+    from shop.config import _sqlalchemy_url
+
+    config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(config["SQLALCHEMY_DATABASE_URI"])
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def app(request, tmp_path_factory):
+    """The application on one database, schema built once for the whole run."""
+    backend = request.param
+    application = make_test_app(_database_url(backend, tmp_path_factory))
+    application.config["TEST_BACKEND"] = backend
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _backend_filter(request):
+    """Honour @pytest.mark.backends("postgresql") on tests that need one database."""
+    marker = request.node.get_closest_marker("backends")
+    if marker is None or "app" not in request.fixturenames:
+        return
+    backend = request.getfixturevalue("app").config["TEST_BACKEND"]
+    if backend not in marker.args:
+        pytest.skip(f"runs on {', '.join(marker.args)} only; this is {backend}")
+
+
+@pytest.fixture
+def database(app) -> Iterator[None]:
+    """Run the test inside a transaction that is rolled back at its end.
+
+    Commits in the code under test only release a savepoint of that transaction.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        engines = db._app_engines[app]
+        engine = engines[None]
+        engines[None] = connection
+        db.session.remove()
+        db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session.session_factory.configure(join_transaction_mode="conservative_savepoint")
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, database):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, database):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app, database) -> Factories:
+    """Factories for stores, products, customers and orders (committed to the test's savepoint)."""
+    return Factories()
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside a `with count_queries() as counter:` block."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, params, context, executemany):
+            statements.append(statement)
+
+        engine = db.engines[None]
+        target = engine.engine if hasattr(engine, "engine") else engine
+        event.listen(target, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(target, "before_cursor_execute", before)
+
+    return counting
+
+
+def counted(statements: list[str]) -> list[str]:
+    """The statements that are real work (not transaction control)."""
+    control = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
+    return [s for s in statements if not s.strip().upper().startswith(control)]
+
+
+# --- committed data and a live server, for concurrency and browser tests -----------------
+
+
+def wipe(app) -> None:
+    """Delete every row (for tests that really commit)."""
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(text(f"DELETE FROM {table.name}"))
+
+
+@pytest.fixture
+def committed(app):
+    """A database whose data really commits; emptied before and after the test."""
+    wipe(app)
+    with app.app_context():
+        yield Factories()
+        db.session.remove()
+    wipe(app)
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app, committed):
+    """The app served over HTTP on a loopback port, in a thread."""
+    with LiveServer(app) as server:
+        yield server

@@ -1,0 +1,57 @@
+"""Factories: create_*(...) helpers that commit, like the request boundary would."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from shop.extensions import db
+from shop.models import Customer, Product, Store
+from shop.services.checkout import CheckoutRequest, PlacedOrder, place_order
+
+_seq = itertools.count(1)
+
+
+class Factories:
+    def store(self, slug: str | None = None, **fields) -> Store:
+        n = next(_seq)
+        values = {
+            "slug": slug or f"toko{n}", "name": f"Toko {n}", "whatsapp": "6281111111111",
+            "timezone": "Asia/Jakarta",
+            "bank_accounts": [{"bank": "BCA", "number": "1234567890", "holder": "Toko"}],
+            "couriers": ["JNE Regular", "SiCepat REG"],
+        }
+        values.update(fields)
+        store = Store(**values)
+        db.session.add(store)
+        db.session.commit()
+        return store
+
+    def product(self, store: Store, code: str | None = None, price="25000", **fields) -> Product:
+        n = next(_seq)
+        values = {"code": code or f"P{n}", "name": fields.pop("name", f"Produk {n}"),
+                  "category": "Umum", "price": Decimal(str(price))}
+        values.update(fields)
+        product = Product(store_id=store.id, **values)
+        db.session.add(product)
+        db.session.commit()
+        return product
+
+    def customer(self, store: Store, phone: str = "6281234567890", **fields) -> Customer:
+        values = {"name": "Budi Santoso", "address": "Jl. Sudirman 123"}
+        values.update(fields)
+        customer = Customer(store_id=store.id, phone=phone, **values)
+        db.session.add(customer)
+        db.session.commit()
+        return customer
+
+    def order(self, store: Store, items=None, **fields) -> PlacedOrder:
+        """Place an order through checkout (the only way orders are born) and commit."""
+        if items is None:
+            items = [(self.product(store).code, 1)]
+        values = {"name": "Budi Santoso", "phone": "081234567890", "address": "Jl. Sudirman 123"}
+        values.update(fields)
+        placed = place_order(store, CheckoutRequest(items=items, **values),
+                             base_url="https://shop.test")
+        db.session.commit()
+        return placed
