@@ -23,7 +23,8 @@ DEMO_STORE = {
 }
 #: code, name, category, price, stock (None: made to order), description
 DEMO_PRODUCTS = [
-    ("BRG-CHEESE", "Burger Cheese", "Burger", "25000", None, "Daging sapi, keju cheddar, saus spesial."),
+    ("BRG-CHEESE", "Burger Cheese", "Burger", "25000", None,
+     "Daging sapi, keju cheddar, saus spesial."),
     ("BRG-DOUBLE", "Double Burger", "Burger", "38000", None, "Dua daging sapi dan dua keju."),
     ("BRG-CHICKEN", "Chicken Burger", "Burger", "22000", None, "Ayam krispi dan selada."),
     ("FRIES", "French Fries", "Snack", "15000", None, "Kentang goreng renyah."),
@@ -37,17 +38,19 @@ DEMO_ADMIN_EMAIL = "admin@burgerchina.test"
 
 def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
     """Create (or complete) the demo store, products and admin; return a new password."""
-    store = db.session.execute(select(Store).where(Store.slug == "burgerchina")).scalar_one_or_none()
+    store = db.session.scalar(select(Store).where(Store.slug == "burgerchina"))
     if store is None:
         store = Store(**DEMO_STORE)
         db.session.add(store)
         db.session.flush()
-    known = set(db.session.execute(select(Product.code).where(Product.store_id == store.id)).scalars())
+    known = set(db.session.scalars(select(Product.code).where(Product.store_id == store.id)))
     for code, name, category, price, stock, description in DEMO_PRODUCTS:
         if code not in known:
-            db.session.add(Product(store_id=store.id, code=code, name=name, category=category,
-                                   price=Decimal(price), stock=stock, description=description))
-    admin = db.session.execute(select(User).where(User.email == DEMO_ADMIN_EMAIL)).scalar_one_or_none()
+            db.session.add(Product(
+                store_id=store.id, code=code, name=name, category=category,
+                price=Decimal(price), stock=stock, description=description,
+            ))
+    admin = db.session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
     password = None
     if admin is None or reset_password:
         password = secrets.token_urlsafe(9)
@@ -64,7 +67,8 @@ def register_cli(app: Flask) -> None:
     """Attach the shop's commands to `flask`."""
 
     @app.cli.command("seed-demo")
-    @click.option("--reset-admin-password", is_flag=True, help="Give the demo admin a new password.")
+    @click.option("--reset-admin-password", is_flag=True,
+                  help="Give the demo admin a new password.")
     def seed_demo_command(reset_admin_password: bool) -> None:
         """Create the demo store 'burgerchina' with products and an admin (idempotent)."""
         store, password = seed_demo(reset_admin_password)

@@ -76,9 +76,8 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    accepted = request.accept_mimetypes
+    return best == "application/json" and accepted[best] > accepted["text/html"]
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -90,7 +89,8 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify(error.to_json()), error.status
-        return render_template("error.html", message=error.message, status=error.status), error.status
+        page = render_template("error.html", message=error.message, status=error.status)
+        return page, error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from shop import create_app
@@ -153,7 +153,7 @@ def wipe(app) -> None:
         db.session.remove()
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
-                conn.execute(text(f"DELETE FROM {table.name}"))
+                conn.execute(table.delete())
 
 
 @pytest.fixture

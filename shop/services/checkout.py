@@ -11,8 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..models import (
-    Channel, Customer, Order, OrderEvent, OrderItem, OrderStatus, PaymentStatus, Product,
-    Store, new_order_id, utcnow,
+    Channel,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Product,
+    Store,
+    new_order_id,
+    utcnow,
 )
 from . import messages
 from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
@@ -85,7 +94,9 @@ def clean_text(value, *, field: str, label: str, required: bool = False, limit: 
     if required and not text:
         raise InvalidInput(f"{label} wajib diisi.", fields={field: "Wajib diisi."})
     if len(text) > limit:
-        raise InvalidInput(f"{label} terlalu panjang.", fields={field: f"Maksimal {limit} huruf."})
+        raise InvalidInput(
+            f"{label} terlalu panjang.", fields={field: f"Maksimal {limit} huruf."}
+        )
     return text or None
 
 
@@ -98,7 +109,8 @@ def clean_quantity(raw) -> int:
         qty = int(raw.strip())
     if qty is None or qty <= 0 or qty > MAX_QTY:
         raise InvalidInput(
-            "Jumlah harus antara 1 dan 1.000.", fields={"items": f"Jumlah harus 1 sampai {MAX_QTY}."}
+            "Jumlah harus antara 1 dan 1.000.",
+            fields={"items": f"Jumlah harus 1 sampai {MAX_QTY}."},
         )
     return qty
 

@@ -61,7 +61,9 @@ def new_order_admin_text(
     ])
 
 
-def order_status_text(*, number: str, status_label: str, tracking_url: str, note: str | None) -> str:
+def order_status_text(
+    *, number: str, status_label: str, tracking_url: str, note: str | None
+) -> str:
     """The customer's message when the order's status changes."""
     lines = [f"📦 Pesanan #{number}", f"Status: *{status_label}*"]
     if note:

@@ -21,7 +21,9 @@ def to_money(value, *, field: str = "amount", label: str = "Jumlah") -> Decimal:
     try:
         amount = Decimal(text) if text else ZERO
     except InvalidOperation:
-        raise InvalidInput(f"{label} tidak valid.", fields={field: "Tulis sebagai angka."}) from None
+        raise InvalidInput(
+            f"{label} tidak valid.", fields={field: "Tulis sebagai angka."}
+        ) from None
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
         raise InvalidInput(f"{label} tidak valid.", fields={field: "Harus 0 atau lebih."})
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
@@ -90,7 +92,9 @@ def compute_totals(
             fields={"discount": f"Maksimal {format_rupiah(subtotal)}."},
         )
     if shipping_fee < 0:
-        raise InvalidInput("Ongkos kirim tidak valid.", fields={"shipping_fee": "Harus 0 atau lebih."})
+        raise InvalidInput(
+            "Ongkos kirim tidak valid.", fields={"shipping_fee": "Harus 0 atau lebih."}
+        )
     total = subtotal - discount + shipping_fee
     if total > MAX_AMOUNT:
         raise InvalidInput("Total pesanan terlalu besar.")

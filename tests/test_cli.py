@@ -1,0 +1,52 @@
+"""Commands: seed-demo (idempotent) and import-customers."""
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from shop.extensions import db
+from shop.models import Customer, Product, Store, User
+
+
+def test_seed_demo_creates_the_burgerchina_store_and_prints_admin_credentials(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "Admin login: admin@burgerchina.test / " in result.output
+    store = db.session.scalar(select(Store).where(Store.slug == "burgerchina"))
+    assert (store.name, store.whatsapp, store.timezone) == (
+        "Burger China", "6281111111111", "Asia/Jakarta")
+    assert store.bank_accounts[0]["bank"] == "BCA"
+    products = {p.code: p for p in db.session.scalars(select(Product))}
+    assert (products["BRG-CHEESE"].name, products["BRG-CHEESE"].price) == (
+        "Burger Cheese", Decimal("25000.00"))
+    assert (products["FRIES"].price, products["FRIES"].stock) == (Decimal("15000.00"), None)
+    assert (products["COLA"].price, products["COLA"].stock) == (Decimal("8000.00"), 50)
+    assert len(products) >= 5
+
+
+def test_seed_demo_twice_changes_nothing(runner):
+    runner.invoke(args=["seed-demo"])
+    password_hash = db.session.scalar(select(User.password_hash))
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0 and "already exists" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Store)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Product)) == 8
+    assert db.session.scalar(select(User.password_hash)) == password_hash
+
+
+def test_import_customers_command_reports_rejected_rows(runner, make, tmp_path):
+    make.store("warung")
+    csv_file = tmp_path / "pelanggan.csv"
+    csv_file.write_text("name,phone,email,address\nBudi,081234567890,,Jl. A\nRudi,123,,Jl. B\n")
+    result = runner.invoke(args=["import-customers", str(csv_file), "--store", "warung"])
+    assert result.exit_code == 0, result.output
+    assert "Baru: 1" in result.output and "baris 3: nomor HP tidak valid" in result.output
+    assert db.session.scalar(select(Customer.phone)) == "6281234567890"
+
+
+def test_import_customers_into_unknown_store_fails_cleanly(runner, tmp_path):
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text("name,phone\nBudi,081234567890\n")
+    result = runner.invoke(args=["import-customers", str(csv_file), "--store", "nope"])
+    assert result.exit_code != 0 and "Toko tidak ditemukan" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Customer)) == 0
