@@ -47,6 +47,12 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)
     register_error_handlers(app)
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
     from .cli import register_cli
 
     register_cli(app)

@@ -42,6 +42,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
         "CHECKOUT_RATE_LIMIT": env.get("CHECKOUT_RATE_LIMIT", "60 per minute"),
         "SQL_ECHO": env.get("SQL_ECHO", "") == "1",
+        #: How many proxies (load balancers) stand before the app and set X-Forwarded-*.
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", "0") or 0),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -94,6 +94,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if error.code == 429:
+            message = "Terlalu banyak permintaan. Silakan coba lagi sebentar lagi."
+            if wants_json():
+                body = {"success": False, "error": message, "code": "rate_limited"}
+                return jsonify(body), 429
+            return render_template("error.html", message=message, status=429), 429
         if wants_json():
             body = {"success": False, "error": error.description, "code": error.name.lower()}
             return jsonify(body), error.code

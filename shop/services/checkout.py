@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidInput
@@ -36,6 +36,14 @@ MAX_QTY = 1000
 MAX_LINES = 50
 MAX_TEXT = 1000
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+ORDER_INSERT = insert(Order.__table__)
+ITEM_INSERT = insert(OrderItem.__table__)
+EVENT_INSERT = insert(OrderEvent.__table__)
+PRICE_QUERY = select(
+    Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active
+).where(Product.store_id == bindparam("store_id"),
+        Product.code.in_(bindparam("codes", expanding=True)))
 
 
 @dataclass
@@ -192,10 +200,8 @@ def clean_idempotency_key(raw) -> str | None:
 
 def price_cart(store: Store, cart: dict[str, int]) -> list[Line]:
     """Lines priced from the database in one query. Raises InvalidInput or OutOfStock."""
-    rows = db.session.execute(
-        select(Product.id, Product.code, Product.name, Product.price, Product.stock,
-               Product.is_active)
-        .where(Product.store_id == store.id, Product.code.in_(list(cart)))
+    rows = db.session.connection().execute(
+        PRICE_QUERY, {"store_id": store.id, "codes": list(cart)}
     ).all()
     found = {row.code: row for row in rows}
     unknown = [code for code in cart if code not in found]
@@ -260,26 +266,30 @@ def _write_order(
     order_id = new_order_id()
     number = next_order_number(store, req.channel, now)
     tracking_url = f"{base_url}/track/{order_id}"
-    db.session.execute(insert(Order.__table__).values(
-        id=order_id, store_id=store.id, number=number, channel=req.channel.value,
-        customer_id=customer.id, subtotal=totals.subtotal, discount=totals.discount,
-        shipping_fee=totals.shipping_fee, total=totals.total,
-        status=OrderStatus.PENDING.value, payment_status=PaymentStatus.PENDING.value,
-        payment_method=data.payment_method, courier=data.courier,
-        recipient_name=data.name, recipient_phone=data.phone, shipping_address=data.address,
-        notes=data.notes, idempotency_key=data.idempotency_key, stats_applied=False,
-        created_at=now, updated_at=now,
-    ))
-    db.session.execute(insert(OrderItem.__table__).values([
+    # Prebuilt statements on the session's connection: compiled once, no ORM bookkeeping.
+    connection = db.session.connection()
+    connection.execute(ORDER_INSERT, {
+        "id": order_id, "store_id": store.id, "number": number, "channel": req.channel.value,
+        "customer_id": customer.id, "subtotal": totals.subtotal, "discount": totals.discount,
+        "shipping_fee": totals.shipping_fee, "total": totals.total,
+        "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
+        "payment_method": data.payment_method, "courier": data.courier,
+        "recipient_name": data.name, "recipient_phone": data.phone,
+        "shipping_address": data.address, "notes": data.notes, "admin_notes": None,
+        "idempotency_key": data.idempotency_key, "stats_applied": False,
+        "created_at": now, "updated_at": now,
+    })
+    connection.execute(ITEM_INSERT, [
         {"order_id": order_id, "product_id": ln.product_id, "code": ln.code, "name": ln.name,
          "unit_price": ln.unit_price, "qty": ln.qty, "discount": ln.discount,
          "subtotal": ln.subtotal}
         for ln in lines
-    ]))
-    db.session.execute(insert(OrderEvent.__table__).values(
-        order_id=order_id, kind="created", from_status=None, to_status=OrderStatus.PENDING.value,
-        actor=req.actor, note=f"Pesanan dibuat dari {req.channel.value}", created_at=now,
-    ))
+    ])
+    connection.execute(EVENT_INSERT, {
+        "order_id": order_id, "kind": "created", "from_status": None,
+        "to_status": OrderStatus.PENDING.value, "actor": req.actor, "data": None,
+        "note": f"Pesanan dibuat dari {req.channel.value}", "created_at": now,
+    })
     confirmation = messages.order_confirmation_text(
         store=store, number=number, order_id=order_id, tracking_url=tracking_url,
         items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=totals.subtotal,

@@ -52,6 +52,31 @@ def clean_email(raw: str | None, *, field: str = "email") -> str | None:
     return valid.normalized.lower()
 
 
+_UPSERTS: dict[str, object] = {}
+
+
+def _checkout_upsert():
+    """The checkout's customer upsert for the session's dialect, built once."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _UPSERTS:
+        table = Customer.__table__
+        stmt = upsert(Customer)
+        _UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["store_id", "phone"],
+            set_={
+                "name": stmt.excluded.name,
+                "address": stmt.excluded.address,
+                "email": func.coalesce(stmt.excluded.email, table.c.email),
+                "total_orders": table.c.total_orders + 1,
+                "last_visit": stmt.excluded.last_visit,
+                "updated_at": stmt.excluded.updated_at,
+                "is_active": True,
+            },
+            where=table.c.status != CustomerStatus.BLOCKED.value,
+        ).returning(table.c.id, table.c.name, table.c.phone, table.c.total_orders)
+    return _UPSERTS[dialect]
+
+
 def upsert_checkout_customer(
     store: Store, *, name: str, phone: str, address: str, email: str | None, now: datetime
 ) -> CustomerSummary:
@@ -60,25 +85,10 @@ def upsert_checkout_customer(
     One statement: concurrent checkouts of a new number meet on the unique (store, phone)
     and end up with one row; the row stays locked until commit.
     """
-    table = Customer.__table__
-    stmt = upsert(Customer).values(
-        store_id=store.id, name=name, phone=phone, address=address, email=email,
-        total_orders=1, last_visit=now, created_at=now, updated_at=now,
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["store_id", "phone"],
-        set_={
-            "name": stmt.excluded.name,
-            "address": stmt.excluded.address,
-            "email": func.coalesce(stmt.excluded.email, table.c.email),
-            "total_orders": table.c.total_orders + 1,
-            "last_visit": stmt.excluded.last_visit,
-            "updated_at": stmt.excluded.updated_at,
-            "is_active": True,
-        },
-        where=table.c.status != CustomerStatus.BLOCKED.value,
-    ).returning(table.c.id, table.c.name, table.c.phone, table.c.total_orders)
-    row = db.session.execute(stmt).one_or_none()
+    row = db.session.connection().execute(_checkout_upsert(), {
+        "store_id": store.id, "name": name, "phone": phone, "address": address, "email": email,
+        "total_orders": 1, "last_visit": now, "created_at": now, "updated_at": now,
+    }).one_or_none()
     if row is None:
         raise Conflict(
             "Nomor ini tidak dapat memesan di toko ini. Silakan hubungi toko.",

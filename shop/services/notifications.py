@@ -11,6 +11,8 @@ from sqlalchemy import insert
 from ..extensions import db
 from ..models import Notification, NotificationStatus
 
+NOTIFICATION_INSERT = insert(Notification.__table__)
+
 
 @dataclass(frozen=True)
 class Message:
@@ -32,8 +34,8 @@ def queue_messages(
             "store_id": store_id, "order_id": order_id, "channel": "whatsapp",
             "recipient": m.recipient, "template": m.template, "body": m.body,
             "status": NotificationStatus.QUEUED.value, "attempts": 0,
-            "next_attempt_at": now, "created_at": now,
+            "last_error": None, "next_attempt_at": now, "created_at": now, "sent_at": None,
         }
         for m in messages
     ]
-    db.session.execute(insert(Notification.__table__).values(rows))
+    db.session.connection().execute(NOTIFICATION_INSERT, rows)

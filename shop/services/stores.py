@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Product, Store
 
+STORE_BY_SLUG = select(Store).where(Store.slug == bindparam("slug"), Store.is_active.is_(True))
+
 
 def get_store(slug: str) -> Store:
     """The active store with this slug. Raises NotFound."""
-    store = db.session.execute(
-        select(Store).where(Store.slug == slug, Store.is_active.is_(True))
-    ).scalar_one_or_none() if len(slug) <= 64 else None
+    store = db.session.execute(STORE_BY_SLUG, {"slug": slug}).scalar_one_or_none() \
+        if len(slug) <= 64 else None
     if store is None:
         raise NotFound("Toko tidak ditemukan.")
     return store
