@@ -8,7 +8,14 @@ from sqlalchemy import func, select
 from shop.errors import Conflict, InvalidInput, OutOfStock
 from shop.extensions import db
 from shop.models import (
-    Customer, Notification, Order, OrderEvent, OrderItem, OrderStatus, PaymentStatus, Product,
+    Customer,
+    Notification,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Product,
 )
 from shop.services.checkout import CheckoutRequest, place_order
 

@@ -1,0 +1,1 @@
+"""Concurrency tests: real parallel HTTP requests against a live server, real commits."""
