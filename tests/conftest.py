@@ -94,7 +94,7 @@ def database(app) -> Iterator[None]:
             yield
         finally:
             db.session.remove()
-            db.session.session_factory.configure(join_transaction_mode="conservative_savepoint")
+            db.session.session_factory.configure(join_transaction_mode="conditional_savepoint")
             engines[None] = engine
             outer.rollback()
             connection.close()

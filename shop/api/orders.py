@@ -47,10 +47,19 @@ def _field(body: dict, name: str, *, required: bool = False):
 def _items(raw) -> list[tuple]:
     if raw is None:
         return []
-    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+    if not isinstance(raw, list) or not all(_item_types_ok(item) for item in raw):
         raise BadRequest("'items' harus berupa daftar objek {code, qty}.",
                          fields={"items": "Format: [{\"code\": ..., \"qty\": ...}]"})
     return [(item.get("code"), item.get("qty")) for item in raw]
+
+
+def _item_types_ok(item) -> bool:
+    """An object whose code is text and whose qty is a whole number (or its digits as text)."""
+    if not isinstance(item, dict):
+        return False
+    code, qty = item.get("code"), item.get("qty")
+    return (code is None or isinstance(code, str)) and (
+        qty is None or (isinstance(qty, int | str) and not isinstance(qty, bool)))
 
 
 def order_json(placed: PlacedOrder) -> dict:

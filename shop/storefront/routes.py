@@ -57,7 +57,8 @@ def update_cart(slug: str):
         elif form.action.data == "set":
             cart = carts.set_cart_quantity(store, cart, form.code.data, form.qty.data)
         else:
-            cart = carts.add_to_cart(store, cart, form.code.data, form.qty.data or 1)
+            qty = 1 if form.qty.data is None else form.qty.data  # 0 is refused, not 1
+            cart = carts.add_to_cart(store, cart, form.code.data, qty)
     except ShopError as error:
         if wants_json():
             return jsonify(error.to_json()), error.status
@@ -66,8 +67,8 @@ def update_cart(slug: str):
     _save_cart(slug, cart)
     summary = carts.view_cart(store, cart)
     if wants_json():
-        return jsonify({"success": True, "count": summary.count,
-                        "total": money_json(summary.total), "total_text": format_rupiah(summary.total)})
+        return jsonify({"success": True, "count": summary.count, "total": money_json(summary.total),
+                        "total_text": format_rupiah(summary.total)})
     flash(f"Keranjang: {summary.count} item, {format_rupiah(summary.total)}", "ok")
     return redirect(back, code=303)
 
@@ -78,7 +79,10 @@ def checkout(slug: str):
     """The cart (quantities editable) above the checkout form; on success, the success page."""
     store = get_store(slug)
     form = CheckoutForm().offer(store)
-    cart = carts.view_cart(store, _cart(slug))
+    wanted = _cart(slug)
+    cart = carts.view_cart(store, wanted)
+    if cart.unavailable:  # listed on this page once, then dropped so a resubmit can succeed
+        _save_cart(slug, {c: q for c, q in wanted.items() if c not in cart.unavailable})
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(18)
     elif form.validate_on_submit():
@@ -87,7 +91,7 @@ def checkout(slug: str):
                 name=form.name.data, phone=form.phone.data, address=form.address.data,
                 email=form.email.data, courier=form.courier.data,
                 payment_method=form.payment_method.data, notes=form.notes.data,
-                items=[(line.product.code, line.qty) for line in cart.lines],
+                items=list(wanted.items()),  # all of it: place_order refuses what it can't sell
                 idempotency_key=form.idempotency_key.data or None,
             ), base_url=public_base_url())
         except ShopError as error:
