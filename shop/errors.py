@@ -89,8 +89,8 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if wants_json():
             return jsonify(error.to_json()), error.status
-        page = render_template("error.html", message=error.message, status=error.status)
-        return page, error.status
+        page = "404.html" if error.status == 404 else "error.html"
+        return render_template(page, message=error.message, status=error.status), error.status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
@@ -103,8 +103,10 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             body = {"success": False, "error": error.description, "code": error.name.lower()}
             return jsonify(body), error.code
-        page = "404.html" if error.code == 404 else "error.html"
-        return render_template(page, message=error.description, status=error.code), error.code
+        if error.code == 404:  # the same page for every unknown address
+            return render_template("404.html", message=None, status=404), 404
+        return render_template("error.html", message=error.description, status=error.code), \
+            error.code
 
     @app.errorhandler(Exception)
     def handle_bug(error: Exception):

@@ -18,7 +18,7 @@ class Factories:
         values = {
             "slug": slug or f"toko{n}", "name": f"Toko {n}", "whatsapp": "6281111111111",
             "timezone": "Asia/Jakarta",
-            "bank_accounts": [{"bank": "BCA", "number": "1234567890", "holder": "Toko"}],
+            "bank_accounts": [{"bank": "BCA", "number": "8800112233", "holder": "Toko"}],
             "couriers": ["JNE Regular", "SiCepat REG"],
         }
         values.update(fields)

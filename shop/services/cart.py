@@ -26,7 +26,9 @@ class CartView:
     """The cart priced from the database, with lines that can no longer be bought."""
 
     lines: list[CartLine]
+    #: Codes in the cart that can no longer be bought, and their names for the shopper.
     unavailable: list[str]
+    unavailable_names: list[str]
 
     @property
     def count(self) -> int:
@@ -71,14 +73,15 @@ def remove_from_cart(cart: dict[str, int], code: str) -> dict[str, int]:
 def view_cart(store: Store, cart: dict[str, int], catalog: list[Product] | None = None) -> CartView:
     """Price the cart from the database (or the already loaded catalog)."""
     found = {p.code: p for p in catalog} if catalog is not None else products_by_code(store, cart)
-    lines, unavailable = [], []
+    lines, unavailable, names = [], [], []
     for code, qty in cart.items():
         product = found.get(code)
         if product is None or not product.is_active:
             unavailable.append(code)
+            names.append(product.name if product is not None else code)
         else:
             lines.append(CartLine(product, qty))
-    return CartView(lines, unavailable)
+    return CartView(lines, unavailable, names)
 
 
 def _check_stock(product: Product, qty: int) -> None:

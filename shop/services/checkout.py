@@ -91,6 +91,7 @@ class PlacedOrder:
     customer: CustomerSummary
     tracking_url: str
     confirmation_text: str
+    payment_method: str | None = None
     created: bool = True
 
 
@@ -231,13 +232,15 @@ def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedO
     """Create (or find) the customer and create the PENDING order with its items, event and
     outbox rows, all in the caller's transaction. Raises InvalidInput, OutOfStock, Conflict.
 
-    A repeated idempotency key returns the first order instead of creating a second one.
+    A repeated idempotency key returns the first order instead of creating a second one,
+    also when the cart was emptied by the first success (Back, then submit again).
     """
-    data = clean_checkout(store, req)
-    if data.idempotency_key:
-        existing = find_order_by_key(store, data.idempotency_key)
+    key = clean_idempotency_key(req.idempotency_key)
+    if key:
+        existing = find_order_by_key(store, key)
         if existing is not None:
-            return replay_order(store, existing, data, base_url=base_url)
+            return replay_order(store, existing, req, base_url=base_url)
+    data = clean_checkout(store, req)
     lines = price_cart(store, data.cart)
     totals = compute_totals(lines)
     if not data.idempotency_key:
@@ -250,7 +253,7 @@ def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedO
         existing = find_order_by_key(store, data.idempotency_key)
         if existing is None:
             raise error
-        return replay_order(store, existing, data, base_url=base_url)
+        return replay_order(store, existing, req, base_url=base_url)
 
 
 def _write_order(
@@ -311,7 +314,17 @@ def _write_order(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,
         tracking_url=tracking_url, confirmation_text=confirmation,
+        payment_method=data.payment_method,
     )
+
+
+def _same_checkout(order: Order, items: list[OrderItem], req: CheckoutRequest) -> bool:
+    try:
+        phone = normalize_phone(req.phone)
+        cart = clean_cart(req.items) if req.items else None
+    except InvalidInput:
+        return False
+    return phone == order.recipient_phone and cart in (None, {i.code: i.qty for i in items})
 
 
 def find_order_by_key(store: Store, key: str) -> Order | None:
@@ -321,12 +334,13 @@ def find_order_by_key(store: Store, key: str) -> Order | None:
     ).scalar_one_or_none()
 
 
-def replay_order(store: Store, order: Order, data: CleanCheckout, *, base_url: str) -> PlacedOrder:
-    """The first order of a repeated checkout. Raises Conflict if the key was reused."""
+def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: str) -> PlacedOrder:
+    """The first order of a repeated checkout. Raises Conflict if the key was reused for
+    another phone or another cart (an empty cart is a resubmit after the first success)."""
     items = db.session.execute(
         select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
     ).scalars().all()
-    if order.recipient_phone != data.phone or {i.code: i.qty for i in items} != data.cart:
+    if not _same_checkout(order, items, req):
         raise Conflict(
             "idempotency_key sudah dipakai untuk pesanan lain.",
             fields={"idempotency_key": "Sudah dipakai untuk pesanan lain."},
@@ -351,5 +365,6 @@ def replay_order(store: Store, order: Order, data: CleanCheckout, *, base_url: s
         id=order.id, number=order.number, status=order.status,
         payment_status=order.payment_status, totals=totals, lines=lines,
         customer=CustomerSummary(customer.id, customer.name, customer.phone, customer.total_orders),
-        tracking_url=tracking_url, confirmation_text=confirmation, created=False,
+        tracking_url=tracking_url, confirmation_text=confirmation,
+        payment_method=order.payment_method, created=False,
     )

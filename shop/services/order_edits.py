@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from ..errors import InvalidInput
+from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..models import Customer, Order, OrderEvent, OrderItem, OrderStatus, Product, Store, utcnow
 from .checkout import clean_cart, clean_courier, clean_payment_method, clean_text
@@ -24,7 +25,8 @@ OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESS
 
 
 def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
-    """Apply an admin's edit, recompute totals and record what changed. Raises InvalidInput."""
+    """Apply an admin's edit, recompute totals and record what changed.
+    Raises InvalidInput, NotFound, OutOfStock or Conflict."""
     refused = sorted(set(changes) & IMMUTABLE)
     if refused:
         raise InvalidInput(
@@ -34,6 +36,7 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
     unknown = sorted(set(changes) - EDITABLE)
     if unknown:
         raise InvalidInput("Kolom tidak dikenal: " + ", ".join(unknown) + ".")
+    _check_status_unchanged(order)
     money_fields = {"items", "discount", "shipping_fee"} & set(changes)
     if money_fields and order.status not in OPEN_STATUSES:
         raise InvalidInput(
@@ -64,7 +67,19 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
         db.session.add(OrderEvent(order_id=order.id, kind="edited", actor=actor, data=diff,
                                   note="Pesanan diubah", created_at=utcnow()))
         db.session.flush()
+    if "items" in changes:
+        db.session.expire(order, ["items"])  # lines were added and deleted beside the collection
     return order
+
+
+def _check_status_unchanged(order: Order) -> None:
+    """Lock the row and refuse when another request moved the order on meanwhile: what may be
+    edited depends on the status. Raises Conflict."""
+    current = db.session.execute(
+        select(Order.status).where(Order.id == order.id).with_for_update()
+    ).scalar_one()
+    if current != order.status:
+        raise Conflict("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.")
 
 
 def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
@@ -84,21 +99,37 @@ def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
             if value != getattr(order, name):
                 diff[name] = [getattr(order, name), value]
                 setattr(order, name, value)
-    if "customer_id" in changes and changes["customer_id"] != order.customer_id:
-        try:
-            customer_id = int(changes["customer_id"])
-        except (TypeError, ValueError):
-            raise InvalidInput("Pelanggan tidak valid.", fields={"customer_id": "Tidak valid."}) \
-                from None
-        new = get_store_customer(order.store_id, customer_id)
-        if order.stats_applied:
-            raise InvalidInput("Pesanan yang sudah dihitung ke pelanggan tidak bisa dipindah.")
-        old = db.session.get(Customer, order.customer_id) if order.customer_id else None
-        if old is not None:
-            old.total_orders = max(old.total_orders - 1, 0)
-        new.total_orders += 1
-        diff["customer_id"] = [order.customer_id, new.id]
-        order.customer_id = new.id
+    if "customer_id" not in changes:
+        return
+    try:
+        customer_id = int(changes["customer_id"])
+    except (TypeError, ValueError):
+        raise InvalidInput("Pelanggan tidak valid.", fields={"customer_id": "Tidak valid."}) \
+            from None
+    if customer_id == order.customer_id:
+        return
+    new = get_store_customer(order.store_id, customer_id)
+    if order.stats_applied:
+        raise InvalidInput("Pesanan yang sudah dihitung ke pelanggan tidak bisa dipindah.")
+    old = db.session.get(Customer, order.customer_id) if order.customer_id else None
+    if old is not None:
+        _count_order(old, -1)
+    _count_order(new, +1)
+    diff["customer_id"] = [order.customer_id, new.id]
+    order.customer_id = new.id
+
+
+def _count_order(customer: Customer, step: int) -> None:
+    """Move total_orders in the database, where checkouts count concurrently (never below 0)."""
+    table = Customer.__table__
+    stmt = update(table).where(table.c.id == customer.id)
+    if step < 0:
+        stmt = stmt.where(table.c.total_orders >= -step)
+    count = db.session.execute(
+        stmt.values(total_orders=table.c.total_orders + step).returning(table.c.total_orders)
+    ).scalar_one_or_none()
+    if count is not None:
+        set_committed_value(customer, "total_orders", count)
 
 
 def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> list[OrderItem]:
@@ -113,16 +144,21 @@ def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> lis
     }
     current = {i.code: i for i in items}
     new_codes = [c for c in cart if c not in current]
-    products = {
-        p.code: p for p in db.session.execute(select(Product).where(
-            Product.store_id == order.store_id, Product.code.in_(list(cart)))).scalars()
-    }
+    # Existing lines by their product id (the product's code may have changed since checkout);
+    # fresh rows, since the stock check below must not read an older copy.
+    found = db.session.execute(select(Product).where(
+        Product.store_id == order.store_id,
+        or_(Product.code.in_(new_codes),
+            Product.id.in_([i.product_id for i in items if i.product_id is not None])),
+    ).execution_options(populate_existing=True)).scalars().all()
+    by_id = {p.id: p for p in found}
+    products = {p.code: p for p in found if p.code in new_codes}
     missing = [c for c in new_codes if c not in products or not products[c].is_active]
     if missing:
         raise InvalidInput("Produk tidak tersedia: " + ", ".join(missing) + ".",
                            fields={"items": "Tidak tersedia: " + ", ".join(missing)})
-    take, give = _stock_moves(current, cart, products)
-    short = [n for pid, qty, n in take if _stock_of(products, pid) < qty]
+    take, give = _stock_moves(current, cart, products, by_id)
+    short = [n for pid, qty, n in take if by_id[pid].stock < qty]
     if short:
         raise out_of_stock(short)
     reserve_stock(take)
@@ -146,20 +182,18 @@ def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> lis
     return result
 
 
-def _stock_moves(current, cart, products):
+def _stock_moves(current, cart, products, by_id):
     """What stock to take and give back so reservations match the new quantities."""
     take, give = [], []
-    for code in set(current) | set(cart):
-        product = products.get(code)
+    for code in [*cart, *(c for c in current if c not in cart)]:  # stable: errors list in order
+        line = current.get(code)
+        product = by_id.get(line.product_id) if line is not None else products.get(code)
         if product is None or product.stock is None:
             continue
-        delta = cart.get(code, 0) - (current[code].qty if code in current else 0)
+        delta = cart.get(code, 0) - (line.qty if line is not None else 0)
         if delta > 0:
             take.append((product.id, delta, product.name))
         elif delta < 0:
             give.append((product.id, -delta))
     return take, give
 
-
-def _stock_of(products, product_id: int) -> int:
-    return next(p.stock for p in products.values() if p.id == product_id)

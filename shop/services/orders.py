@@ -8,8 +8,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..errors import Conflict, NotFound, TransitionRefused
 from ..extensions import db
 from ..models import (
-    ORDER_TRANSITIONS, PAYMENT_TRANSITIONS, STOCK_RETURNING_STATUSES, Order, OrderEvent,
-    OrderItem, OrderStatus, PaymentStatus, Store, utcnow,
+    ORDER_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    STOCK_RETURNING_STATUSES,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentStatus,
+    Store,
+    utcnow,
 )
 from .inventory import release_stock
 from .labels import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..errors import InvalidInput
+from ..services.customers import clean_email
 from ..services.labels import STOREFRONT_PAYMENT_METHODS, payment_method_label
+from ..services.phones import normalize_phone
 
 
 class CartForm(FlaskForm):
@@ -32,6 +35,13 @@ class CheckoutForm(FlaskForm):
     notes = TextAreaField("Catatan", validators=[Optional(), Length(max=1000)])
     idempotency_key = HiddenField()
 
+    def validate_phone(self, field) -> None:
+        """The same rule as checkout, so every field error shows at the first submit."""
+        _check(normalize_phone, field.data)
+
+    def validate_email(self, field) -> None:
+        _check(clean_email, field.data)
+
     def offer(self, store) -> CheckoutForm:
         """Fill the choices with what this store offers."""
         self.courier.choices = [("", "Pilih kurir (opsional)")] + [(c, c) for c in store.couriers]
@@ -39,3 +49,10 @@ class CheckoutForm(FlaskForm):
             (m, payment_method_label(m, store)) for m in STOREFRONT_PAYMENT_METHODS
         ]
         return self
+
+
+def _check(clean, value) -> None:
+    try:
+        clean(value)
+    except InvalidInput as error:
+        raise ValidationError(next(iter(error.fields.values()), error.message)) from None

@@ -12,6 +12,7 @@ from ..services import cart as carts
 from ..services.checkout import CheckoutRequest, place_order
 from ..services.messages import whatsapp_link
 from ..services.money import format_rupiah, money_json
+from ..services.payments import transfer_instructions
 from ..services.stores import get_store, list_catalog
 from ..web import public_base_url
 from . import bp
@@ -100,8 +101,12 @@ def checkout(slug: str):
         else:
             db.session.commit()
             _save_cart(slug, {})
+            transfer = transfer_instructions(
+                store, number=placed.number, total=placed.totals.total,
+                payment_method=placed.payment_method, payment_status=placed.payment_status,
+                status=placed.status)
             return render_template(
-                "storefront/success.html", store=store, order=placed,
+                "storefront/success.html", store=store, order=placed, transfer=transfer,
                 whatsapp_url=whatsapp_link(store.whatsapp, placed.confirmation_text))
     status = 200 if request.method == "GET" or not form.errors else 422
     return render_template("storefront/checkout.html", store=store, cart=cart, form=form,
@@ -126,6 +131,8 @@ def _form_error(form) -> ShopError:
     fields = {name: messages[0] for name, messages in form.errors.items()}
     if "csrf_token" in fields:
         return InvalidInput("Sesi halaman habis. Muat ulang halaman lalu coba lagi.", fields=fields)
+    if "code" in fields:
+        return InvalidInput("Produk tidak tersedia.", fields=fields)
     return InvalidInput("Jumlah harus antara 1 dan 1.000.", fields=fields)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from ..services.messages import whatsapp_link
+from ..services.payments import transfer_instructions
 from ..services.tracking import load_tracking
 from . import bp
 
@@ -21,8 +22,12 @@ def track_order(order_id: str):
     view = load_tracking(order_id)
     contact = whatsapp_link(view.store.whatsapp, f"Halo {view.store.name}, saya mau tanya "
                                                  f"pesanan #{view.order.number}.")
-    return render_template("tracking/track.html", view=view, order=view.order, store=view.store,
-                           contact_url=contact)
+    order = view.order
+    transfer = transfer_instructions(
+        view.store, number=order.number, total=order.total, payment_method=order.payment_method,
+        payment_status=order.payment_status, status=order.status)
+    return render_template("tracking/track.html", view=view, order=order, store=view.store,
+                           contact_url=contact, transfer=transfer)
 
 
 @bp.after_app_request

@@ -376,7 +376,8 @@ def test_product_deactivated_between_add_and_checkout_is_refused_and_writes_noth
     assert written() == NOTHING
     assert stock("COLA") == 50
     # The refusal showed what is left; sending again orders only that.
-    assert "Tidak lagi dijual dan tidak ikut dipesan: BRG-CHEESE" in answer.get_data(as_text=True)
+    notice = "Tidak lagi dijual dan tidak ikut dipesan: Burger Cheese"
+    assert notice in answer.get_data(as_text=True)
     assert page.text_of("checkout-total") == "Rp 8.000"
     again = Page(submit(client).get_data(as_text=True))
     assert again.text_of("order-total") == "Rp 8.000"
@@ -393,7 +394,7 @@ def test_product_deactivated_before_the_checkout_page_is_listed_and_left_out(cli
     html = client.get(CHECKOUT).get_data(as_text=True)
     answer = submit(client)
 
-    assert "Tidak lagi dijual dan tidak ikut dipesan: BRG-CHEESE" in html
+    assert "Tidak lagi dijual dan tidak ikut dipesan: Burger Cheese" in html
     assert answer.status_code == 200
     order = db.session.scalar(select(Order))
     assert order.total == 8000
