@@ -255,8 +255,8 @@ class Customer(db.Model):
         StrEnumType(MembershipLevel), default=MembershipLevel.BRONZE
     )
     points: Mapped[int] = mapped_column(Integer, default=0)
-    #: Discount percentage (0-100) of the membership tier, or set by an admin.
-    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    #: Discount percentage (0-100): the membership tier's (Bronze 5 %), or set by an admin.
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("5"))
     #: Orders placed, counted at checkout (seed 000).
     total_orders: Mapped[int] = mapped_column(Integer, default=0)
     #: Orders both COMPLETED and PAID (seed 003).
@@ -389,6 +389,7 @@ class OrderItem(db.Model):
     __tablename__ = "order_items"
     __table_args__ = (
         CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("reserved_qty >= 0 AND reserved_qty <= qty", name="reserved_within_qty"),
         Index("ix_order_items_order_id", "order_id"),
     )
 
@@ -401,6 +402,9 @@ class OrderItem(db.Model):
     qty: Mapped[int] = mapped_column(Integer)
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     subtotal: Mapped[Decimal] = mapped_column(Money)
+    #: Units this line holds from the product's stock (0 when made to order); given back on
+    #: cancel or reject, so a product that starts tracking stock later is never credited.
+    reserved_qty: Mapped[int] = mapped_column(Integer, default=0)
 
     order: Mapped[Order] = relationship(back_populates="items")
 

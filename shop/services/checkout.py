@@ -285,7 +285,7 @@ def _write_order(
     connection.execute(ITEM_INSERT, [
         {"order_id": order_id, "product_id": ln.product_id, "code": ln.code, "name": ln.name,
          "unit_price": ln.unit_price, "qty": ln.qty, "discount": ln.discount,
-         "subtotal": ln.subtotal}
+         "subtotal": ln.subtotal, "reserved_qty": ln.qty if ln.tracks_stock else 0}
         for ln in lines
     ])
     connection.execute(EVENT_INSERT, {

@@ -72,6 +72,17 @@ def order_status_text(
     return "\n".join(lines)
 
 
+def order_payment_text(
+    *, number: str, status_label: str, tracking_url: str, note: str | None
+) -> str:
+    """The customer's message when the payment of an order changes (e.g. confirmed)."""
+    lines = [f"💳 Pembayaran pesanan #{number}", f"Status: *{status_label}*"]
+    if note:
+        lines.append(f"Catatan: {note}")
+    lines += ["", f"Lacak pesanan: {tracking_url}"]
+    return "\n".join(lines)
+
+
 def whatsapp_link(phone: str, text: str | None = None) -> str:
     """https://wa.me/<phone>?text=... (click-to-chat)."""
     link = f"https://wa.me/{phone}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -11,13 +12,15 @@ from ..errors import InvalidInput
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("9999999999999.99")  # Numeric(15, 2)
+THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
 def to_money(value, *, field: str = "amount", label: str = "Jumlah") -> Decimal:
-    """Parse an amount given as text, int or Decimal (floats are refused). Raises InvalidInput."""
-    if isinstance(value, float) or isinstance(value, bool):
+    """Parse an amount given as Decimal, int or text, written the Indonesian way ("Rp 10.000",
+    "1.500,50") or plainly ("10000.50"). Floats are refused. Raises InvalidInput."""
+    if isinstance(value, float | bool):
         raise InvalidInput(f"{label} tidak valid.", fields={field: "Tulis sebagai angka."})
-    text = str(value if value is not None else "").strip().replace("Rp", "").strip()
+    text = _plain_number(str(value if value is not None else ""))
     try:
         amount = Decimal(text) if text else ZERO
     except InvalidOperation:
@@ -27,6 +30,16 @@ def to_money(value, *, field: str = "amount", label: str = "Jumlah") -> Decimal:
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
         raise InvalidInput(f"{label} tidak valid.", fields={field: "Harus 0 atau lebih."})
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _plain_number(text: str) -> str:
+    """'Rp 1.500,50' -> '1500.50'; '10.000' -> '10000'; '10000.5' stays."""
+    text = text.strip().removeprefix("Rp").removeprefix("rp").strip().replace(" ", "")
+    if "," in text:  # Indonesian: dots group thousands, the comma marks decimals
+        return text.replace(".", "").replace(",", ".", 1)
+    if THOUSANDS.match(text):
+        return text.replace(".", "")
+    return text
 
 
 def format_rupiah(amount: Decimal | int | None) -> str:

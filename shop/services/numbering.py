@@ -25,7 +25,9 @@ def next_serial(name: str, period: str) -> int:
 
 
 def store_local_time(store: Store, when: datetime) -> datetime:
-    """The moment as the store's clock shows it."""
+    """The moment as the store's clock shows it. Raises ValueError for a naive datetime."""
+    if when.tzinfo is None:
+        raise ValueError("naive datetime given; use shop.models.utcnow()")
     return when.astimezone(ZoneInfo(store.timezone))
 
 

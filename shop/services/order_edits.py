@@ -14,11 +14,12 @@ from .checkout import clean_cart, clean_courier, clean_payment_method, clean_tex
 from .customers import get_store_customer
 from .inventory import out_of_stock, release_stock, reserve_stock
 from .money import Line, compute_totals, money_json, to_money
+from .phones import normalize_phone
 
 IMMUTABLE = {"id", "number", "store", "store_id", "created_at", "channel"}
 EDITABLE = {
     "items", "discount", "shipping_fee", "shipping_address", "courier", "payment_method",
-    "notes", "admin_notes", "customer_id", "recipient_name",
+    "notes", "admin_notes", "customer_id", "recipient_name", "recipient_phone",
 }
 #: Statuses in which items and money may still change.
 OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
@@ -37,8 +38,17 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
     if unknown:
         raise InvalidInput("Kolom tidak dikenal: " + ", ".join(unknown) + ".")
     _check_status_unchanged(order)
-    money_fields = {"items", "discount", "shipping_fee"} & set(changes)
-    if money_fields and order.status not in OPEN_STATUSES:
+    items = db.session.execute(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    ).scalars().all()
+    discount = to_money(changes.get("discount", order.discount), field="discount", label="Diskon")
+    fee = to_money(changes.get("shipping_fee", order.shipping_fee), field="shipping_fee",
+                   label="Ongkos kirim")
+    # A form that posts every field may resend unchanged money after shipping: only a change
+    # of items, discount or fee is refused there.
+    money_changes = (discount != order.discount or fee != order.shipping_fee
+                     or ("items" in changes and _items_differ(items, changes["items"])))
+    if money_changes and order.status not in OPEN_STATUSES:
         raise InvalidInput(
             f"Item dan harga tidak bisa diubah lagi pada status {order.status.value}."
         )
@@ -46,14 +56,8 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
         raise InvalidInput(f"Pesanan berstatus {order.status.value} tidak bisa diubah lagi.")
     diff: dict[str, list] = {}
     _edit_fields(order, changes, diff)
-    items = db.session.execute(
-        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
-    ).scalars().all()
-    if "items" in changes:
+    if "items" in changes and money_changes:
         items = _edit_items(order, items, changes["items"], diff)
-    discount = to_money(changes.get("discount", order.discount), field="discount", label="Diskon")
-    fee = to_money(changes.get("shipping_fee", order.shipping_fee), field="shipping_fee",
-                   label="Ongkos kirim")
     totals = compute_totals(
         [Line(i.code, i.name, i.unit_price, i.qty, i.discount) for i in items], discount, fee
     )
@@ -70,6 +74,24 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
     if "items" in changes:
         db.session.expire(order, ["items"])  # lines were added and deleted beside the collection
     return order
+
+
+def _items_differ(items: list[OrderItem], wanted) -> bool:
+    """Whether the wanted lines ask for other codes, quantities or line discounts."""
+    if not isinstance(wanted, list) or not all(isinstance(w, dict) for w in wanted):
+        return True
+    try:
+        cart = clean_cart([(w.get("code"), w.get("qty")) for w in wanted])
+    except InvalidInput:
+        return True
+    current = {i.code: (i.qty, i.discount) for i in items}
+    for w in wanted:
+        code = w.get("code", "").strip()
+        discount = w.get("discount")
+        if discount is not None and code in current and \
+                to_money(discount, field="items", label="Diskon item") != current[code][1]:
+            return True
+    return cart != {code: qty for code, (qty, _) in current.items()}
 
 
 def _check_status_unchanged(order: Order) -> None:
@@ -92,6 +114,7 @@ def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
         "admin_notes": lambda v: clean_text(v, field="admin_notes", label="Catatan admin"),
         "recipient_name": lambda v: clean_text(v, field="recipient_name", label="Nama",
                                                required=True, limit=255),
+        "recipient_phone": lambda v: normalize_phone(v, field="recipient_phone"),
     }
     for name, clean in cleaners.items():
         if name in changes:
@@ -117,6 +140,11 @@ def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
     _count_order(new, +1)
     diff["customer_id"] = [order.customer_id, new.id]
     order.customer_id = new.id
+    # The order now belongs to someone else: messages go to them unless told otherwise.
+    for field, value in (("recipient_name", new.name), ("recipient_phone", new.phone)):
+        if field not in changes and getattr(order, field) != value:
+            diff[field] = [getattr(order, field), value]
+            setattr(order, field, value)
 
 
 def _count_order(customer: Customer, step: int) -> None:
@@ -157,7 +185,8 @@ def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> lis
     if missing:
         raise InvalidInput("Produk tidak tersedia: " + ", ".join(missing) + ".",
                            fields={"items": "Tidak tersedia: " + ", ".join(missing)})
-    take, give = _stock_moves(current, cart, products, by_id)
+    reserved = _reservations(current, cart, products, by_id)
+    take, give = _stock_moves(current, reserved, products, by_id)
     short = [n for pid, qty, n in take if by_id[pid].stock < qty]
     if short:
         raise out_of_stock(short)
@@ -170,6 +199,7 @@ def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> lis
             order_id=order.id, product_id=products[code].id, code=code, name=products[code].name,
             unit_price=products[code].price, discount=Decimal("0"), qty=qty, subtotal=0)
         item.qty = qty
+        item.reserved_qty = reserved[code]
         item.discount = discounts.get(code, item.discount or Decimal("0"))
         item.subtotal = Line(code, item.name, item.unit_price, qty, item.discount).subtotal
         db.session.add(item)
@@ -182,18 +212,30 @@ def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> lis
     return result
 
 
-def _stock_moves(current, cart, products, by_id):
-    """What stock to take and give back so reservations match the new quantities."""
-    take, give = [], []
-    for code in [*cart, *(c for c in current if c not in cart)]:  # stable: errors list in order
+def _reservations(current, cart, products, by_id) -> dict[str, int]:
+    """Units each wanted line should hold: a line keeps how it was sold (reserved or made to
+    order); a new line reserves when its product tracks stock."""
+    reserved = {}
+    for code, qty in cart.items():
         line = current.get(code)
-        product = by_id.get(line.product_id) if line is not None else products.get(code)
-        if product is None or product.stock is None:
-            continue
-        delta = cart.get(code, 0) - (line.qty if line is not None else 0)
-        if delta > 0:
-            take.append((product.id, delta, product.name))
-        elif delta < 0:
-            give.append((product.id, -delta))
-    return take, give
+        if line is not None:
+            product = by_id.get(line.product_id)
+            tracked = product is not None and product.stock is not None
+            reserved[code] = qty if tracked and line.reserved_qty > 0 else 0
+        else:
+            reserved[code] = qty if products[code].stock is not None else 0
+    return reserved
 
+
+def _stock_moves(current, reserved, products, by_id):
+    """What stock to take and give back so the lines hold what they should."""
+    take, give = [], []
+    for code in [*reserved, *(c for c in current if c not in reserved)]:  # stable order
+        line = current.get(code)
+        product_id = line.product_id if line is not None else products[code].id
+        delta = reserved.get(code, 0) - (line.reserved_qty if line is not None else 0)
+        if delta > 0:
+            take.append((product_id, delta, by_id[product_id].name))
+        elif delta < 0 and product_id is not None:
+            give.append((product_id, -delta))
+    return take, give

@@ -21,7 +21,7 @@ from ..models import (
 )
 from .inventory import release_stock
 from .labels import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS
-from .messages import order_status_text
+from .messages import order_payment_text, order_status_text
 from .notifications import Message, queue_messages
 from .stats import sync_purchase_stats
 
@@ -46,11 +46,7 @@ def transition(
     source = order.status
     _guarded_update(order, status=(source, target))
     if target in STOCK_RETURNING_STATUSES:
-        items = db.session.execute(
-            select(OrderItem.product_id, OrderItem.qty).where(
-                OrderItem.order_id == order.id, OrderItem.product_id.is_not(None))
-        ).all()
-        release_stock((row.product_id, row.qty) for row in items)
+        return_reserved_stock(order)
     _record(order, "status", source.value, target.value, actor, note)
     sync_purchase_stats(order)
     if notify and order.recipient_phone:
@@ -64,8 +60,23 @@ def transition(
     return order
 
 
+def return_reserved_stock(order: Order) -> None:
+    """Give back what the order's lines hold from stock, and mark them as holding nothing."""
+    items = OrderItem.__table__
+    held = db.session.execute(
+        select(items.c.product_id, items.c.reserved_qty).where(
+            items.c.order_id == order.id, items.c.reserved_qty > 0,
+            items.c.product_id.is_not(None))
+    ).all()
+    if held:
+        release_stock((row.product_id, row.reserved_qty) for row in held)
+        db.session.execute(
+            update(items).where(items.c.order_id == order.id).values(reserved_qty=0))
+
+
 def set_payment_status(
-    order: Order, to_status: PaymentStatus | str, *, actor: str, note: str | None = None
+    order: Order, to_status: PaymentStatus | str, *, actor: str, note: str | None = None,
+    base_url: str = "", notify: bool = True,
 ) -> Order:
     """Move the payment along its machine and settle customer stats. Raises TransitionRefused."""
     target = _parse(PaymentStatus, to_status, PAYMENT_TRANSITIONS[order.payment_status],
@@ -77,6 +88,13 @@ def set_payment_status(
     _guarded_update(order, payment_status=(source, target))
     _record(order, "payment", source.value, target.value, actor, note)
     sync_purchase_stats(order)
+    if notify and order.recipient_phone and target != PaymentStatus.AWAITING_CONFIRMATION:
+        queue_messages(
+            [Message(order.recipient_phone, "payment_status", order_payment_text(
+                number=order.number, status_label=PAYMENT_STATUS_LABELS[target],
+                tracking_url=f"{base_url}/track/{order.id}", note=note))],
+            store_id=order.store_id, order_id=order.id, now=utcnow(),
+        )
     return order
 
 

@@ -63,6 +63,11 @@ def test_amounts_that_are_not_money_are_refused(raw):
         to_money(raw)
 
 
-def test_amounts_are_parsed_from_text():
-    assert to_money("10000") == Decimal("10000.00")
-    assert to_money("Rp 10000") == Decimal("10000.00")
+@pytest.mark.parametrize(("raw", "amount"), [
+    ("10000", "10000.00"), ("Rp 10000", "10000.00"), ("Rp 10.000", "10000.00"),
+    ("10.000", "10000.00"), ("1.500.000", "1500000.00"), ("1.500,50", "1500.50"),
+    ("1500,5", "1500.50"), ("10000.50", "10000.50"), ("2.5", "2.50"), (25000, "25000.00"),
+    (Decimal("7.1"), "7.10"),
+])
+def test_amounts_are_parsed_as_indonesians_write_them(raw, amount):
+    assert to_money(raw) == Decimal(amount)

@@ -376,7 +376,32 @@ def test_order_moves_to_another_customer_of_the_store(make, store):
 
     assert order.customer_id == ani
     assert (total_orders(budi), total_orders(ani)) == (0, 1)
-    assert edits(order)[-1].data == {"customer_id": [budi, ani]}
+    # Messages now go to the new customer.
+    assert (order.recipient_name, order.recipient_phone) == ("Ani", "6282987654321")
+    assert edits(order)[-1].data == {
+        "customer_id": [budi, ani], "recipient_name": ["Budi Santoso", "Ani"],
+        "recipient_phone": ["6281234567890", "6282987654321"]}
+
+
+def test_moving_to_another_customer_keeps_a_recipient_given_in_the_same_edit(make, store):
+    order = order_at(make, store)
+    ani = make.customer(store, phone="6282987654321", name="Ani").id
+
+    edit(order, {"customer_id": ani, "recipient_name": "Ibu Ani",
+                 "recipient_phone": "0811-2222-3333"})
+
+    assert (order.recipient_name, order.recipient_phone) == ("Ibu Ani", "6281122223333")
+
+
+def test_unchanged_money_fields_resent_after_shipping_are_accepted(make, store):
+    order = order_at(make, store, "SHIPPED")
+
+    edit(order, {"items": items(*SEED_ITEMS), "discount": "0", "shipping_fee": "0",
+                 "notes": "Titip satpam"})
+
+    assert order.notes == "Titip satpam"
+    with pytest.raises(InvalidInput):
+        edit(order, {"discount": "1000"})
 
 
 def test_moving_to_a_customer_who_ordered_meanwhile_counts_both_orders(make, store):

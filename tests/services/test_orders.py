@@ -1,7 +1,7 @@
 """transition and set_payment_status: one status machine for every channel (DESIGN.md)."""
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from shop.errors import Conflict, TransitionRefused
 from shop.extensions import db
@@ -373,3 +373,33 @@ def test_stale_payment_gets_conflict_and_changes_nothing(make, store):
     assert status_in_db(mine) == ("PENDING", "AWAITING_CONFIRMATION")
     assert db.session.scalar(select(func.count()).select_from(OrderEvent).where(
         OrderEvent.order_id == mine.id, OrderEvent.kind == "payment")) == 1
+
+
+def test_cancel_returns_only_what_the_lines_hold_even_if_the_product_starts_tracking_stock(
+    make,
+):
+    store = make.store()
+    make.product(store, "KUE", "10000", name="Kue")  # made to order when sold
+    placed = make.order(store, [("KUE", 3)])
+    db.session.execute(update(Product).where(Product.code == "KUE").values(stock=10))
+    db.session.commit()
+    order = db.session.get(Order, placed.id)
+
+    transition(order, "CANCELLED", actor="admin")
+    db.session.commit()
+
+    assert db.session.scalar(select(Product.stock).where(Product.code == "KUE")) == 10
+
+
+def test_confirmed_payment_tells_the_customer(make):
+    store = make.store()
+    placed = make.order(store)
+    order = db.session.get(Order, placed.id)
+
+    set_payment_status(order, "PAID", actor="admin", note="Transfer BCA diterima")
+    db.session.commit()
+
+    message = db.session.scalars(select(Notification).where(
+        Notification.template == "payment_status")).one()
+    assert message.recipient == "6281234567890" and "Lunas" in message.body
+    assert "Transfer BCA diterima" in message.body

@@ -19,7 +19,7 @@ from shop.services.stats import (
 )
 
 ADMIN = "admin:siti@toko.test"
-NOTHING = (Decimal("0.00"), 0, 0, "Bronze", Decimal("0.00"))
+NOTHING = (Decimal("0.00"), 0, 0, "Bronze", Decimal("5.00"))
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_order_counts_once_when_both_completed_and_paid(make, store, steps):
     assert stats_of(order) == NOTHING and not applied_in_db(order)
     last(order)
 
-    assert stats_of(order) == (Decimal("65000.00"), 1, 6, "Bronze", Decimal("0.00"))
+    assert stats_of(order) == (Decimal("65000.00"), 1, 6, "Bronze", Decimal("5.00"))
     assert applied_in_db(order) and order.stats_applied
 
 
@@ -117,7 +117,7 @@ def test_paid_order_shipped_and_delivered_counts_only_at_completion(make, store)
 
 
 @pytest.mark.parametrize(("amount", "level", "discount"), [
-    ("1999999.99", "Bronze", "0.00"),
+    ("1999999.99", "Bronze", "5.00"),
     ("2000000", "Silver", "10.00"),
     ("4999999.99", "Silver", "10.00"),
     ("5000000", "Gold", "15.00"),
@@ -138,7 +138,7 @@ def test_spending_adds_up_over_orders_and_upgrades_the_customer(make, store):
     orders = [order_of(make, store, "1000000") for _ in range(3)]
     complete(orders[0])
     pay(orders[0])
-    assert stats_of(orders[0]) == (Decimal("1000000.00"), 1, 100, "Bronze", Decimal("0.00"))
+    assert stats_of(orders[0]) == (Decimal("1000000.00"), 1, 100, "Bronze", Decimal("5.00"))
     for order in orders[1:]:
         pay(order)
         complete(order)
@@ -229,7 +229,7 @@ def test_settling_again_does_not_count_twice(make, store):
         transition(order, "COMPLETED", actor=ADMIN)
     db.session.commit()
 
-    assert stats_of(order) == (Decimal("65000.00"), 1, 6, "Bronze", Decimal("0.00"))
+    assert stats_of(order) == (Decimal("65000.00"), 1, 6, "Bronze", Decimal("5.00"))
 
 
 def test_payment_confirmed_by_another_admin_while_completing_counts_once(make, store):

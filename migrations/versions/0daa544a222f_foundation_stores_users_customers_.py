@@ -1,8 +1,8 @@
-"""foundation: stores, customers, products, orders, serials, notifications
+"""foundation: stores, users, customers, products, orders, serials, notifications
 
-Revision ID: 3cae0bda9df1
+Revision ID: 0daa544a222f
 Revises: 
-Create Date: 2026-11-23 12:20:58.636217
+Create Date: 2026-11-23 12:45:43.695824
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '3cae0bda9df1'
+revision = '0daa544a222f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -196,7 +196,9 @@ def upgrade():
     sa.Column('qty', sa.Integer(), nullable=False),
     sa.Column('discount', sa.Numeric(precision=15, scale=2), nullable=False),
     sa.Column('subtotal', sa.Numeric(precision=15, scale=2), nullable=False),
+    sa.Column('reserved_qty', sa.Integer(), nullable=False),
     sa.CheckConstraint('qty > 0', name=op.f('ck_order_items_qty_positive')),
+    sa.CheckConstraint('reserved_qty >= 0 AND reserved_qty <= qty', name=op.f('ck_order_items_reserved_within_qty')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_items_order_id_orders'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_order_items_product_id_products'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_order_items'))

@@ -1,0 +1,236 @@
+"""A small asyncio HTTP/1.1 load generator: raw keep-alive connections, little client CPU.
+
+Each virtual client owns one connection and sends one request at a time: it writes the
+request bytes, reads the status line and headers, then the body (Content-Length, chunked, or
+until EOF). A `Connection: close` answer (gunicorn's sync workers) makes the client reconnect
+before its next request; that reconnect is part of the next request's latency, as it would be
+for a real client. Nothing is retried: a broken connection is counted as an error.
+
+Every run is bounded twice: by a deadline and by a number of requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+#: A request factory: returns (raw request bytes, context handed back to the result callback).
+MakeRequest = Callable[[int], tuple[bytes, object]]
+#: Result callback: (client id, context, status, body) -> optional error label.
+OnResponse = Callable[[int, object, int, bytes], str | None]
+
+READ_LIMIT = 1 << 20
+
+
+class HttpError(Exception):
+    """The server broke the protocol or the connection (counted, never retried)."""
+
+
+@dataclass
+class PhaseStats:
+    """What one bounded run of requests produced."""
+
+    name: str
+    requests: int = 0
+    elapsed: float = 0.0
+    client_cpu: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter = field(default_factory=Counter)
+    ramp_statuses: Counter = field(default_factory=Counter)
+    errors: Counter = field(default_factory=Counter)
+    connections: int = 0
+    window_connections: int = 0
+    stopped_by: str = ""
+
+    def summary(self) -> dict:
+        lat = sorted(self.latencies)
+        return {
+            "name": self.name,
+            "requests": self.requests,
+            "elapsed_s": round(self.elapsed, 3),
+            "per_second": round(self.requests / self.elapsed, 1) if self.elapsed else 0.0,
+            "latency_ms": {
+                "p50": pct(lat, 50), "p90": pct(lat, 90), "p99": pct(lat, 99),
+                "max": round(lat[-1] * 1000, 1) if lat else None,
+            },
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "ramp_up_statuses": {str(k): v for k, v in sorted(self.ramp_statuses.items())},
+            "errors": dict(self.errors),
+            "connections_opened": self.connections,
+            "connections_opened_in_window": self.window_connections,
+            "client_cpu_s": round(self.client_cpu, 3),
+            "stopped_by": self.stopped_by,
+        }
+
+
+def pct(sorted_values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile of seconds, in milliseconds."""
+    if not sorted_values:
+        return None
+    rank = max(0, min(len(sorted_values) - 1, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return round(sorted_values[rank] * 1000, 1)
+
+
+def build_request(method: str, host: str, path: str, body: bytes | None = None,
+                  content_type: str = "application/json", close: bool = False) -> bytes:
+    """The bytes of one HTTP/1.1 request (keep-alive unless `close`)."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Accept-Encoding: identity"]
+    if close:
+        lines.append("Connection: close")
+    if body is not None:
+        lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+    return head + (body or b"")
+
+
+class Connection:
+    """One keep-alive connection, reopened when the server closes it."""
+
+    def __init__(self, host: str, port: int, stats: PhaseStats):
+        self.host, self.port, self.stats = host, port, stats
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.measured = True  # count connections opened inside the measured window only
+
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(
+            self.host, self.port, limit=READ_LIMIT)
+        self.stats.connections += 1
+        self.stats.window_connections += self.measured
+
+    async def request(self, raw: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            await self.connect()
+        self.writer.write(raw)
+        await self.writer.drain()
+        status, close, body = await self._read_response()
+        if close:
+            self.close()
+        return status, body
+
+    async def _read_response(self) -> tuple[int, bool, bytes]:
+        reader = self.reader
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.IncompleteReadError as error:
+            raise HttpError("connection closed before the response") from error
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise HttpError(f"bad status line {lines[0]!r}")
+        status = int(parts[1])
+        length, chunked, close = None, False, parts[0] == "HTTP/1.0"
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value.strip())
+            elif name == "transfer-encoding":
+                chunked = "chunked" in value.lower()
+            elif name == "connection":
+                close = value.strip().lower() == "close"
+        try:
+            if chunked:
+                body = await self._read_chunked()
+            elif length is not None:
+                body = await reader.readexactly(length)
+            else:
+                body, close = await reader.read(), True
+        except asyncio.IncompleteReadError as error:
+            raise HttpError("connection closed inside the body") from error
+        return status, close, body
+
+    async def _read_chunked(self) -> bytes:
+        chunks = []
+        for _ in range(100_000):  # bounded: a body of at most 100k chunks
+            size = int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await self.reader.readuntil(b"\r\n")
+                return b"".join(chunks)
+            chunks.append(await self.reader.readexactly(size))
+            await self.reader.readexactly(2)
+        raise HttpError("too many chunks")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+async def run_phase(name: str, *, host: str, port: int, clients: int, seconds: float,
+                    max_requests: int, make_request: MakeRequest, on_response: OnResponse,
+                    request_timeout: float = 30.0, ramp_up: float = 0.0,
+                    on_window_start: Callable[[], None] | None = None) -> PhaseStats:
+    """Run `clients` concurrent clients until `seconds` pass or `max_requests` were sent.
+
+    With `ramp_up`, client i starts i * ramp_up / clients seconds late and the measured window
+    opens when the last one has started: connections then arrive while the server is busy, as
+    they do in real traffic (a burst of connections to idle gthread workers lands on one of
+    them). Answers during the ramp-up are counted apart (`ramp_statuses`), never measured.
+    `on_window_start` is called when the window opens (e.g. to sample CPU counters).
+    """
+    stats = PhaseStats(name)
+    loop = asyncio.get_running_loop()
+    window_start = deadline = 0.0
+    cpu0 = 0.0
+    issued = started_clients = 0
+    go = asyncio.Event()
+
+    def open_window() -> None:
+        nonlocal window_start, deadline, cpu0
+        if on_window_start is not None:
+            on_window_start()
+        window_start = loop.time()
+        deadline = window_start + seconds
+        cpu0 = time.process_time()
+        go.set()
+
+    async def client(client_id: int) -> None:
+        nonlocal issued, started_clients
+        await asyncio.sleep(client_id * ramp_up / clients)
+        started_clients += 1
+        if started_clients == clients and not go.is_set():
+            open_window()
+        conn = Connection(host, port, stats)
+        try:
+            while issued < max_requests and (not go.is_set() or loop.time() < deadline):
+                issued += 1
+                measured = conn.measured = go.is_set()
+                statuses = stats.statuses if measured else stats.ramp_statuses
+                raw, context = make_request(client_id)
+                t0 = time.perf_counter()
+                try:
+                    async with asyncio.timeout(request_timeout):
+                        status, body = await conn.request(raw)
+                except TimeoutError:
+                    stats.errors["timeout"] += 1
+                    conn.close()
+                    continue
+                except (OSError, HttpError) as error:
+                    stats.errors[type(error).__name__ + ": " + str(error)[:80]] += 1
+                    conn.close()
+                    await asyncio.sleep(0.05)  # do not spin on a refused connection
+                    continue
+                if measured:
+                    stats.latencies.append(time.perf_counter() - t0)
+                statuses[status] += 1
+                try:
+                    problem = on_response(client_id, context, status, body)
+                except (ValueError, KeyError, TypeError) as error:  # e.g. a body not JSON
+                    problem = f"unreadable answer {status}: {type(error).__name__}"
+                if problem:
+                    stats.errors[problem] += 1
+        finally:
+            conn.close()
+
+    if ramp_up <= 0:
+        open_window()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    stats.elapsed = loop.time() - window_start
+    stats.client_cpu = time.process_time() - cpu0
+    stats.requests = sum(stats.statuses.values())
+    stats.stopped_by = "max-requests" if issued >= max_requests else "time"
+    return stats

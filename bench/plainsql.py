@@ -1,0 +1,226 @@
+"""The reference: a checkout-like transaction written as plain SQL with psycopg.
+
+Customer upsert, order counter, order, 3 items, 3 guarded stock updates, event and outbox, in
+one transaction against the app's schema (shop/models.py), driven by N processes (or threads)
+for a bounded time and count. It measures what PostgreSQL and the driver can do on this
+machine, so the app's checkouts/s can be read as a fraction of it within one run.
+
+The statements follow the tables of shop/models.py; if a NOT NULL column is added there, add
+it here too.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import random
+import re
+import secrets
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import benchdb
+import psycopg
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+UPSERT_CUSTOMER = """
+INSERT INTO customers (store_id, name, phone, email, address, type, status, membership_level,
+    points, discount, total_orders, total_purchases, total_spent, last_visit, is_active,
+    created_at, updated_at)
+VALUES (%(store)s, %(name)s, %(phone)s, NULL, %(address)s, 'walk-in', 'active', 'Bronze',
+    0, 0, 1, 0, 0, %(now)s, true, %(now)s, %(now)s)
+ON CONFLICT (store_id, phone) DO UPDATE SET name = excluded.name, address = excluded.address,
+    total_orders = customers.total_orders + 1, last_visit = excluded.last_visit,
+    updated_at = excluded.updated_at, is_active = true
+WHERE customers.status <> 'blocked'
+RETURNING id, total_orders
+"""
+RESERVE = "UPDATE products SET stock = stock - %s WHERE id = %s AND stock >= %s"
+NEXT_SERIAL = """
+INSERT INTO serials (name, period, last_number) VALUES (%s, %s, 1)
+ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1
+RETURNING last_number
+"""
+INSERT_ORDER = """
+INSERT INTO orders (id, store_id, number, channel, customer_id, subtotal, discount, shipping_fee,
+    total, status, payment_status, payment_method, courier, recipient_name, recipient_phone,
+    shipping_address, notes, idempotency_key, stats_applied, created_at, updated_at)
+VALUES (%(id)s, %(store)s, %(number)s, 'storefront', %(customer)s, %(total)s, 0, 0, %(total)s,
+    'PENDING', 'PENDING', 'bank_transfer', 'JNE Regular', %(name)s, %(phone)s, %(address)s,
+    NULL, NULL, false, %(now)s, %(now)s)
+"""
+INSERT_ITEMS = """
+INSERT INTO order_items (order_id, product_id, code, name, unit_price, qty, discount, subtotal)
+VALUES (%s, %s, %s, %s, %s, %s, 0, %s), (%s, %s, %s, %s, %s, %s, 0, %s),
+       (%s, %s, %s, %s, %s, %s, 0, %s)
+"""
+#: The same with the units each line holds from stock (order_items.reserved_qty, when the
+#: schema has it): every bench line tracks stock, so it equals qty.
+INSERT_ITEMS_RESERVED = """
+INSERT INTO order_items (order_id, product_id, code, name, unit_price, qty, discount, subtotal,
+    reserved_qty)
+VALUES (%s, %s, %s, %s, %s, %s, 0, %s, %s), (%s, %s, %s, %s, %s, %s, 0, %s, %s),
+       (%s, %s, %s, %s, %s, %s, 0, %s, %s)
+"""
+INSERT_EVENT = """
+INSERT INTO order_events (order_id, kind, from_status, to_status, actor, note, created_at)
+VALUES (%s, 'created', NULL, 'PENDING', 'customer', 'Pesanan dibuat dari storefront', %s)
+"""
+INSERT_OUTBOX = """
+INSERT INTO notifications (store_id, order_id, channel, recipient, template, body, status,
+    attempts, next_attempt_at, created_at)
+VALUES (%(store)s, %(id)s, 'whatsapp', %(phone)s, 'order_confirmation', %(body)s, 'queued', 0,
+        %(now)s, %(now)s),
+       (%(store)s, %(id)s, 'whatsapp', '6281111111111', 'new_order_admin', %(alert)s, 'queued',
+        0, %(now)s, %(now)s)
+"""
+
+
+class OutOfStock(Exception):
+    pass
+
+
+def new_order_id() -> str:
+    value = secrets.randbits(129)
+    chars = []
+    for _ in range(25):
+        value, rest = divmod(value, 36)
+        chars.append(_BASE36[rest])
+    return "c" + "".join(chars)
+
+
+def columns_of(sql: str) -> tuple[str, set[str]]:
+    """The table and the columns an INSERT statement gives."""
+    match = re.search(r"INSERT INTO (\w+) \(([^)]*)\)", sql)
+    return match.group(1), {c.strip() for c in match.group(2).split(",")}
+
+
+def statements_for(conn: psycopg.Connection) -> dict[str, str]:
+    """The INSERTs matching the current schema. Raises SystemExit when one would leave a NOT
+    NULL column empty (the app's schema grew: add the column here)."""
+    has_reserved = conn.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = 'public'"
+        " AND table_name = 'order_items' AND column_name = 'reserved_qty'").fetchone()
+    chosen = {"customer": UPSERT_CUSTOMER, "serial": NEXT_SERIAL, "order": INSERT_ORDER,
+              "items": INSERT_ITEMS_RESERVED if has_reserved else INSERT_ITEMS,
+              "event": INSERT_EVENT, "outbox": INSERT_OUTBOX}
+    for sql in chosen.values():
+        table, given = columns_of(sql)
+        missing = benchdb.uncovered_columns(conn, table, given)
+        if missing:
+            raise SystemExit(f"bench/plainsql.py: {table}.{missing} are NOT NULL now; add them "
+                             "to the reference's INSERT")
+    return chosen
+
+
+def checkout(conn: psycopg.Connection, sql: dict[str, str], store_id: int, phone: str,
+             lines: list[tuple[int, str, str, Decimal, int]]) -> tuple[str, str]:
+    """One checkout transaction; lines are (product id, code, name, price, qty)."""
+    now = datetime.now(UTC)
+    day = now.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y%m%d")
+    order_id = new_order_id()
+    total = sum(price * qty for _, _, _, price, qty in lines)
+    params = {"store": store_id, "name": "Pembeli Bench", "phone": phone, "now": now,
+              "address": "Jl. Benchmark No. 1, Jakarta", "id": order_id, "total": total}
+    with conn.transaction(), conn.cursor() as cur:
+        params["customer"] = cur.execute(sql["customer"], params).fetchone()[0]
+        for pid, _, _, _, qty in sorted(lines):
+            if cur.execute(RESERVE, (qty, pid, qty)).rowcount != 1:
+                raise OutOfStock(pid)
+        serial = cur.execute(sql["serial"], (f"order:{store_id}", day)).fetchone()[0]
+        params["number"] = number = f"ORD-{day}-{serial:03d}"
+        cur.execute(sql["order"], params)
+        reserved = sql["items"] is INSERT_ITEMS_RESERVED
+        values: list = []
+        for pid, code, name, price, qty in lines:
+            values += [order_id, pid, code, name, price, qty, price * qty]
+            values += [qty] if reserved else []
+        cur.execute(sql["items"], values)
+        cur.execute(sql["event"], (order_id, now))
+        params["body"] = f"Pesanan {number} total {total} - lacak: /track/{order_id}"
+        params["alert"] = f"Pesanan baru {number} dari {phone}"
+        cur.execute(sql["outbox"], params)
+    return order_id, number
+
+
+def worker(args: tuple) -> dict:
+    """One client: its own connection, checkouts until the deadline or its quota."""
+    url, store_id, products, scarce, worker_id, deadline, quota, seed = args
+    rng = random.Random(seed)
+    result = {"ok": 0, "out_of_stock": 0, "errors": {}, "latencies": [], "orders": [],
+              "qty": {}, "phones": set()}
+    used: list[str] = []
+    with psycopg.connect(url, connect_timeout=10,
+                         options="-c statement_timeout=30s") as conn:
+        sql = statements_for(conn)
+        conn.commit()
+        result["start"] = time.monotonic()
+        for n in range(quota):
+            if time.monotonic() >= deadline:
+                break
+            chosen = [(pid, code, name, price, rng.randint(1, 3))
+                      for pid, code, name, price in products]
+            if scarce and rng.random() < 0.03:
+                pid, code, name, price = scarce
+                chosen[rng.randrange(3)] = (pid, code, name, price, rng.randint(1, 2))
+            if used and rng.random() < 0.2:
+                phone = rng.choice(used)
+            else:
+                phone = f"6281{worker_id:04d}{n:06d}"
+                used.append(phone)
+            t0 = time.perf_counter()
+            try:
+                order_id, number = checkout(conn, sql, store_id, phone, chosen)
+            except OutOfStock:
+                result["out_of_stock"] += 1
+                continue
+            except psycopg.Error as error:
+                key = type(error).__name__
+                result["errors"][key] = result["errors"].get(key, 0) + 1
+                continue
+            finally:
+                result["latencies"].append(time.perf_counter() - t0)
+            result["ok"] += 1
+            result["orders"].append((order_id, number))
+            result["phones"].add(phone)
+            for _, code, _, _, qty in chosen:
+                result["qty"][code] = result["qty"].get(code, 0) + qty
+        result["end"] = time.monotonic()
+    return result
+
+
+def run(url: str, store_id: int, products: list[tuple[int, str, str, Decimal]],
+        scarce: tuple[int, str, str, Decimal] | None, *, clients: int, seconds: float,
+        max_transactions: int, mode: str = "processes", seed: int = 1) -> dict:
+    """Drive the plain-SQL checkout from `clients` processes or threads; merged results."""
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        statements_for(conn)  # fail early, in this process, if the schema grew
+    deadline = time.monotonic() + seconds
+    quota = max(1, max_transactions // clients)
+    jobs = [(url, store_id, products, scarce, i, deadline, quota, seed * 1000 + i)
+            for i in range(clients)]
+    if mode == "processes":
+        with multiprocessing.get_context("fork").Pool(clients) as pool:
+            parts = pool.map(worker, jobs, chunksize=1)
+    else:
+        with ThreadPoolExecutor(clients, thread_name_prefix="plainsql") as pool:
+            parts = list(pool.map(worker, jobs))
+    # From the first client's start to the last one's end: pool start-up is not measured.
+    elapsed = max(p["end"] for p in parts) - min(p["start"] for p in parts)
+    merged: dict = {"ok": 0, "out_of_stock": 0, "errors": {}, "latencies": [], "orders": [],
+                    "qty": {}, "phones": set(), "elapsed": elapsed, "clients": clients,
+                    "mode": mode}
+    for part in parts:
+        merged["ok"] += part["ok"]
+        merged["out_of_stock"] += part["out_of_stock"]
+        merged["latencies"] += part["latencies"]
+        merged["orders"] += part["orders"]
+        merged["phones"] |= part["phones"]
+        for key, count in part["errors"].items():
+            merged["errors"][key] = merged["errors"].get(key, 0) + count
+        for code, qty in part["qty"].items():
+            merged["qty"][code] = merged["qty"].get(code, 0) + qty
+    return merged
