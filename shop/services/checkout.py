@@ -29,7 +29,7 @@ from .inventory import out_of_stock, reserve_stock
 from .labels import PAYMENT_METHODS
 from .money import Line, Totals, compute_totals
 from .notifications import Message, queue_messages
-from .numbering import next_order_number
+from .numbering import assign_order_number, early_order_number
 from .phones import normalize_phone
 
 MAX_QTY = 1000
@@ -260,20 +260,37 @@ def _write_order(
     store: Store, req: CheckoutRequest, data: CleanCheckout, lines: list[Line], totals: Totals,
     *, base_url: str,
 ) -> PlacedOrder:
-    """The writes of a checkout, the counter last so its row lock is held shortest."""
+    """The writes of a checkout. Rows nobody else touches come first; the rows every
+    checkout wants (stock of popular products, the day's counter) are taken last, right
+    before the commit, so their locks are held for the fewest round trips."""
     now = utcnow()
+    order_id = new_order_id()
+    number = early_order_number(store, req.channel, now)
+    # Otherwise the number comes from the counter at the very end; until then the order and
+    # its messages carry this placeholder, unguessable and unique to the order.
+    placeholder = number or f"#{order_id}#"
+    tracking_url = f"{base_url}/track/{order_id}"
+    confirmation = messages.order_confirmation_text(
+        store=store, number=placeholder, order_id=order_id, tracking_url=tracking_url,
+        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=totals.subtotal,
+        discount=totals.discount, shipping_fee=totals.shipping_fee, total=totals.total,
+        recipient_name=data.name, recipient_phone=data.phone, address=data.address,
+        courier=data.courier, payment_method=data.payment_method, notes=data.notes,
+    )
+    alert = messages.new_order_admin_text(
+        store=store, number=placeholder, recipient_name=data.name, recipient_phone=data.phone,
+        total=totals.total, item_count=sum(ln.qty for ln in lines),
+        admin_url=f"{base_url}/admin/",
+    )
     customer = upsert_checkout_customer(
         store, name=data.name, phone=data.phone, address=data.address, email=data.email, now=now
     )
-    reserve_stock((ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock)
-    order_id = new_order_id()
-    number = next_order_number(store, req.channel, now)
-    tracking_url = f"{base_url}/track/{order_id}"
     # Prebuilt statements on the session's connection: compiled once, no ORM bookkeeping.
     connection = db.session.connection()
     connection.execute(ORDER_INSERT, {
-        "id": order_id, "store_id": store.id, "number": number, "channel": req.channel.value,
-        "customer_id": customer.id, "subtotal": totals.subtotal, "discount": totals.discount,
+        "id": order_id, "store_id": store.id, "number": placeholder,
+        "channel": req.channel.value, "customer_id": customer.id,
+        "subtotal": totals.subtotal, "discount": totals.discount,
         "shipping_fee": totals.shipping_fee, "total": totals.total,
         "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
         "payment_method": data.payment_method, "courier": data.courier,
@@ -293,29 +310,29 @@ def _write_order(
         "to_status": OrderStatus.PENDING.value, "actor": req.actor, "data": None,
         "note": f"Pesanan dibuat dari {req.channel.value}", "created_at": now,
     })
-    confirmation = messages.order_confirmation_text(
-        store=store, number=number, order_id=order_id, tracking_url=tracking_url,
-        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=totals.subtotal,
-        discount=totals.discount, shipping_fee=totals.shipping_fee, total=totals.total,
-        recipient_name=data.name, recipient_phone=data.phone, address=data.address,
-        courier=data.courier, payment_method=data.payment_method, notes=data.notes,
-    )
-    alert = messages.new_order_admin_text(
-        store=store, number=number, recipient_name=data.name, recipient_phone=data.phone,
-        total=totals.total, item_count=sum(ln.qty for ln in lines),
-        admin_url=f"{base_url}/admin/",
-    )
     queue_messages(
         [Message(data.phone, "order_confirmation", confirmation),
          Message(store.whatsapp, "new_order_admin", alert)],
         store_id=store.id, order_id=order_id, now=now,
     )
+    # The hot rows, last.
+    reserve_stock((ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock)
+    if number is None:
+        number = assign_order_number(store, req.channel, now, order_id=order_id,
+                                     placeholder=placeholder)
     return PlacedOrder(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,
-        tracking_url=tracking_url, confirmation_text=confirmation,
+        tracking_url=tracking_url, confirmation_text=confirmation.replace(placeholder, number),
         payment_method=data.payment_method,
     )
+
+
+def find_order_by_key(store: Store, key: str) -> Order | None:
+    """The store's order created with this idempotency key, if any."""
+    return db.session.execute(
+        select(Order).where(Order.store_id == store.id, Order.idempotency_key == key)
+    ).scalar_one_or_none()
 
 
 def _same_checkout(order: Order, items: list[OrderItem], req: CheckoutRequest) -> bool:
@@ -325,13 +342,6 @@ def _same_checkout(order: Order, items: list[OrderItem], req: CheckoutRequest) -
     except InvalidInput:
         return False
     return phone == order.recipient_phone and cart in (None, {i.code: i.qty for i in items})
-
-
-def find_order_by_key(store: Store, key: str) -> Order | None:
-    """The store's order created with this idempotency key, if any."""
-    return db.session.execute(
-        select(Order).where(Order.store_id == store.id, Order.idempotency_key == key)
-    ).scalar_one_or_none()
 
 
 def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: str) -> PlacedOrder:

@@ -5,23 +5,58 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, func, text, update
+
 from ..extensions import db
-from ..models import Channel, Serial, Store
+from ..models import Channel, Notification, Order, Serial, Store
 from .sql import upsert
+
+serials = Serial.__table__
+_SERIAL_UPSERTS: dict[str, object] = {}
+
+#: PostgreSQL: take the counter, number the order and put the number into its queued
+#: messages in one statement, so the hottest row lock of a checkout lives one round trip.
+NUMBER_ORDER_PG = text("""
+WITH counter AS (
+    INSERT INTO serials (name, period, last_number) VALUES (:name, :period, 1)
+    ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1
+    RETURNING last_number
+), numbered AS (
+    UPDATE orders
+    SET number = :prefix || lpad(counter.last_number::text,
+                                 greatest(:width, length(counter.last_number::text)), '0')
+    FROM counter WHERE orders.id = :order_id
+    RETURNING orders.number
+), filled AS (
+    UPDATE notifications
+    SET body = replace(body, :placeholder, (SELECT number FROM numbered))
+    WHERE order_id = :order_id
+)
+SELECT number FROM numbered
+""")
+SET_ORDER_NUMBER = (
+    update(Order.__table__).where(Order.__table__.c.id == bindparam("b_order_id"))
+    .values(number=bindparam("b_number"))
+)
+FILL_MESSAGES = (
+    update(Notification.__table__)
+    .where(Notification.__table__.c.order_id == bindparam("b_order_id"))
+    .values(body=func.replace(Notification.__table__.c.body, bindparam("b_placeholder"),
+                              bindparam("b_number")))
+)
 
 
 def next_serial(name: str, period: str) -> int:
     """Take the next number of a counter in one atomic statement (row lock until commit)."""
-    stmt = (
-        upsert(Serial)
-        .values(name=name, period=period, last_number=1)
-        .on_conflict_do_update(
-            index_elements=["name", "period"],
-            set_={"last_number": Serial.__table__.c.last_number + 1},
-        )
-        .returning(Serial.__table__.c.last_number)
-    )
-    return db.session.execute(stmt).scalar_one()
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in _SERIAL_UPSERTS:
+        stmt = upsert(Serial)
+        _SERIAL_UPSERTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=["name", "period"], set_={"last_number": serials.c.last_number + 1},
+        ).returning(serials.c.last_number)
+    return db.session.connection().execute(
+        _SERIAL_UPSERTS[dialect], {"name": name, "period": period, "last_number": 1}
+    ).scalar_one()
 
 
 def store_local_time(store: Store, when: datetime) -> datetime:
@@ -31,17 +66,54 @@ def store_local_time(store: Store, when: datetime) -> datetime:
     return when.astimezone(ZoneInfo(store.timezone))
 
 
-def next_order_number(store: Store, channel: Channel, now: datetime) -> str:
-    """ORD-YYYYMMDD-NNN per store day (B2C) or ORD-YYYY-NNNNNN per store year (B2B)."""
+def order_counter(store: Store, channel: Channel, now: datetime) -> tuple[str, str, str, int]:
+    """(counter name, period, number prefix, digits): daily per store day for B2C channels,
+    yearly for B2B."""
     local = store_local_time(store, now)
     if channel == Channel.B2B:
         year = local.strftime("%Y")
-        return f"ORD-{year}-{next_serial(f'b2b-order:{store.id}', year):06d}"
+        return f"b2b-order:{store.id}", year, f"ORD-{year}-", 6
     day = local.strftime("%Y%m%d")
-    return f"ORD-{day}-{next_serial(f'order:{store.id}', day):03d}"
+    return f"order:{store.id}", day, f"ORD-{day}-", 3
+
+
+def next_order_number(store: Store, channel: Channel, now: datetime) -> str:
+    """ORD-YYYYMMDD-NNN per store day (B2C) or ORD-YYYY-NNNNNN per store year (B2B)."""
+    name, period, prefix, width = order_counter(store, channel, now)
+    return f"{prefix}{next_serial(name, period):0{width}d}"
+
+
+def early_order_number(store: Store, channel: Channel, now: datetime) -> str | None:
+    """The order's number taken up front where lock order buys nothing: SQLite queues whole
+    write transactions (BEGIN IMMEDIATE). None elsewhere: there the counter is taken last,
+    by assign_order_number()."""
+    if db.session.connection().dialect.name == "sqlite":
+        return next_order_number(store, channel, now)
+    return None
+
+
+def assign_order_number(
+    store: Store, channel: Channel, now: datetime, *, order_id: str, placeholder: str
+) -> str:
+    """Number an order written with a placeholder number, and fill the number into the
+    messages queued for it. Meant as the last write before commit."""
+    name, period, prefix, width = order_counter(store, channel, now)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return connection.execute(NUMBER_ORDER_PG, {
+            "name": name, "period": period, "prefix": prefix, "width": width,
+            "order_id": order_id, "placeholder": placeholder,
+        }).scalar_one()
+    number = f"{prefix}{next_serial(name, period):0{width}d}"
+    params = {"b_order_id": order_id, "b_number": number, "b_placeholder": placeholder}
+    connection.execute(SET_ORDER_NUMBER, params)
+    connection.execute(FILL_MESSAGES, params)
+    return number
 
 
 def next_legacy_so_number(now: datetime, tz: str = "Asia/Jakarta") -> str:
     """The legacy ERP's sales-order number: YYYY/NNNNNN/POD-PD, counted per year."""
+    if now.tzinfo is None:
+        raise ValueError("naive datetime given; use shop.models.utcnow()")
     year = now.astimezone(ZoneInfo(tz)).strftime("%Y")
     return f"{year}/{next_serial('legacy-so', year):06d}/POD-PD"

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import Row, String, bindparam, cast, func, select
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Order, OrderEvent, OrderItem, OrderStatus, Store
+from ..models import CENT, Order, OrderEvent, OrderItem, OrderStatus, Store
 from .labels import ORDER_STATUS_LABELS
 
 ORDER_ID = re.compile(r"^c[0-9a-z]{25}$")
@@ -36,37 +39,103 @@ class Step:
 
 
 @dataclass(frozen=True)
+class ItemLine:
+    qty: int
+    name: str
+    subtotal: Decimal
+
+
+@dataclass(frozen=True)
+class Happened:
+    """A status event of the order, as the timeline needs it."""
+
+    to_status: str
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Tracking:
-    order: Order
-    store: Store
-    items: list[OrderItem]
+    #: The order's row (number, statuses, money, recipient), read-only.
+    order: Row
+    #: The store's name, WhatsApp, time zone and bank accounts.
+    store: Row
+    items: list[ItemLine]
     steps: list[Step]
 
 
+orders, stores = Order.__table__, Store.__table__
+items_table, events_table = OrderItem.__table__, OrderEvent.__table__
+_QUERIES: dict[str, object] = {}
+
+
+def _tracking_query(dialect: str):
+    """One statement for the whole page: the order with its store, and its items and status
+    events aggregated as JSON arrays (json_agg on PostgreSQL, json_group_array on SQLite)."""
+    if dialect not in _QUERIES:
+        agg, row = ((func.json_agg, func.json_build_array) if dialect == "postgresql"
+                    else (func.json_group_array, func.json_array))
+        items = (
+            select(agg(row(items_table.c.id, items_table.c.qty, items_table.c.name,
+                           cast(items_table.c.subtotal, String))))
+            .where(items_table.c.order_id == orders.c.id).scalar_subquery()
+        )
+        events = (
+            select(agg(row(events_table.c.id, events_table.c.to_status, events_table.c.note,
+                           cast(events_table.c.created_at, String))))
+            .where(events_table.c.order_id == orders.c.id,
+                   events_table.c.kind.in_(("created", "status")))
+            .scalar_subquery()
+        )
+        _QUERIES[dialect] = (
+            select(orders.c.id, orders.c.number, orders.c.status, orders.c.payment_status,
+                   orders.c.payment_method, orders.c.courier, orders.c.subtotal,
+                   orders.c.discount, orders.c.shipping_fee, orders.c.total,
+                   orders.c.recipient_name, orders.c.recipient_phone,
+                   orders.c.shipping_address, stores.c.name.label("store_name"),
+                   stores.c.whatsapp, stores.c.timezone, stores.c.bank_accounts,
+                   items.label("items_json"), events.label("events_json"))
+            .join_from(orders, stores, stores.c.id == orders.c.store_id)
+            .where(orders.c.id == bindparam("order_id"))
+        )
+    return _QUERIES[dialect]
+
+
 def load_tracking(order_id: str) -> Tracking:
-    """The order behind a tracking link, in three queries. Raises NotFound (same for all)."""
+    """The order behind a tracking link, in one query. Raises NotFound (the same for all)."""
     if not ORDER_ID.match(order_id or ""):
         raise NotFound("Pesanan tidak ditemukan.")
-    row = db.session.execute(
-        select(Order, Store).join(Store, Store.id == Order.store_id).where(Order.id == order_id)
+    connection = db.session.connection()
+    row = connection.execute(
+        _tracking_query(connection.dialect.name), {"order_id": order_id}
     ).one_or_none()
     if row is None:
         raise NotFound("Pesanan tidak ditemukan.")
-    order, store = row
-    items = list(db.session.execute(
-        select(OrderItem).where(OrderItem.order_id == order_id).order_by(OrderItem.id)
-    ).scalars())
-    events = list(db.session.execute(
-        select(OrderEvent).where(OrderEvent.order_id == order_id,
-                                 OrderEvent.kind.in_(("created", "status")))
-        .order_by(OrderEvent.id)
-    ).scalars())
-    return Tracking(order, store, items, build_timeline(order.status, events))
+    items = [ItemLine(qty, name, Decimal(subtotal).quantize(CENT))
+             for _id, qty, name, subtotal in sorted(_json_rows(row.items_json))]
+    events = [Happened(to_status, note, _timestamp(at))
+              for _id, to_status, note, at in sorted(_json_rows(row.events_json))]
+    store = SimpleNamespace(name=row.store_name, whatsapp=row.whatsapp, timezone=row.timezone,
+                            bank_accounts=row.bank_accounts)
+    return Tracking(row, store, items, build_timeline(row.status, events))
 
 
-def build_timeline(status: OrderStatus, events: list[OrderEvent]) -> list[Step]:
+def _json_rows(value) -> list:
+    """Aggregated rows: psycopg decodes JSON itself, SQLite hands over text; none is null."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _timestamp(text: str) -> datetime:
+    """A stored UTC timestamp read back from JSON (SQLite keeps it without a zone)."""
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def build_timeline(status: OrderStatus, events: list[Happened]) -> list[Step]:
     """Done steps with their time, the current one marked, the rest grey; endings instead."""
-    reached: dict[str, OrderEvent] = {}
+    reached: dict[str, Happened] = {}
     for event in events:
         reached[event.to_status or ""] = event
     ranks = [s for s, _, _ in TIMELINE]
