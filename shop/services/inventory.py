@@ -12,26 +12,40 @@ from ..models import Product
 
 products = Product.__table__
 
-#: Lock the stocked rows in id order, so two checkouts sharing products never deadlock.
-#: FOR NO KEY UPDATE (key_share) is the lock an UPDATE of stock takes anyway; a plain FOR
-#: UPDATE would also conflict with the KEY SHARE locks that inserting order items (foreign
-#: key to products) takes, and two checkouts would deadlock on each other's items.
-LOCK_STOCK = (
-    select(products.c.id, products.c.stock)
-    .where(products.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(products.c.id)
-    .with_for_update(key_share=True)
-)
 RELEASE_STOCK = (
     update(products)
     .where(products.c.id == bindparam("b_id"), products.c.stock.is_not(None))
     .values(stock=products.c.stock + bindparam("b_qty"))
 )
+_RESERVE: dict[int, object] = {}
+
+
+def _reserve_statement(lines: int):
+    """UPDATE products SET stock = stock - qty for `lines` products in one statement, built
+    once per line count. The rows are locked by a sub-select in id order, so two checkouts
+    sharing products never deadlock. FOR NO KEY UPDATE (key_share) is the lock an UPDATE of
+    stock takes anyway; a plain FOR UPDATE would also conflict with the KEY SHARE locks that
+    inserting order items (foreign key to products) takes, and checkouts would deadlock on
+    each other's items."""
+    if lines not in _RESERVE:
+        ids = [bindparam(f"p{n}") for n in range(lines)]
+        locked = (
+            select(products.c.id).where(products.c.id.in_(ids)).order_by(products.c.id)
+            .with_for_update(key_share=True).subquery("locked")
+        )
+        taken = case(*[(products.c.id == ids[n], bindparam(f"q{n}")) for n in range(lines)])
+        _RESERVE[lines] = (
+            update(products)
+            .where(products.c.id == locked.c.id, products.c.stock >= taken)
+            .values(stock=products.c.stock - taken)
+            .returning(products.c.id)
+        )
+    return _RESERVE[lines]
 
 
 def reserve_stock(wanted: Iterable[tuple[int, int, str]]) -> None:
-    """Take qty of each (product id, qty, name) in two statements whatever the number of
-    lines: lock the rows in id order, then one guarded UPDATE. Raises OutOfStock.
+    """Take qty of each (product id, qty, name) in one statement, whatever the number of
+    lines. Raises OutOfStock naming every product that has too little.
 
     The `stock >= qty` guard and the CHECK constraint make a negative stock impossible.
     """
@@ -42,20 +56,14 @@ def reserve_stock(wanted: Iterable[tuple[int, int, str]]) -> None:
         names[product_id] = name
     if not needed:
         return
-    connection = db.session.connection()
-    have = dict(connection.execute(LOCK_STOCK, {"ids": sorted(needed)}).all())
-    short = [names[pid] for pid, qty in needed.items() if have.get(pid) is None or have[pid] < qty]
+    params = {}
+    for n, (product_id, qty) in enumerate(needed.items()):
+        params[f"p{n}"], params[f"q{n}"] = product_id, qty
+    taken = set(db.session.connection().execute(_reserve_statement(len(needed)), params)
+                .scalars())
+    short = [names[pid] for pid in needed if pid not in taken]
     if short:
         raise out_of_stock(short)
-    taken = case({pid: bindparam(f"q{pid}", qty) for pid, qty in needed.items()},
-                 value=products.c.id)
-    result = connection.execute(
-        update(products)
-        .where(products.c.id.in_(list(needed)), products.c.stock >= taken)
-        .values(stock=products.c.stock - taken)
-    )
-    if result.rowcount != len(needed):  # cannot happen under the locks; refuse rather than guess
-        raise out_of_stock([names[pid] for pid in needed])
 
 
 def out_of_stock(names: list[str]) -> OutOfStock:
