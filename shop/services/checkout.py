@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, InvalidInput
@@ -14,7 +14,6 @@ from ..models import (
     Channel,
     Customer,
     Order,
-    OrderEvent,
     OrderItem,
     OrderStatus,
     PaymentStatus,
@@ -28,8 +27,9 @@ from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout
 from .inventory import out_of_stock, reserve_stock
 from .labels import PAYMENT_METHODS
 from .money import Line, Totals, compute_totals
-from .notifications import Message, queue_messages
+from .notifications import Message, outbox_rows
 from .numbering import assign_order_number, early_order_number
+from .order_rows import insert_order_rows
 from .phones import normalize_phone
 
 MAX_QTY = 1000
@@ -37,9 +37,6 @@ MAX_LINES = 50
 MAX_TEXT = 1000
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
-ORDER_INSERT = insert(Order.__table__)
-ITEM_INSERT = insert(OrderItem.__table__)
-EVENT_INSERT = insert(OrderEvent.__table__)
 PRICE_QUERY = select(
     Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active
 ).where(Product.store_id == bindparam("store_id"),
@@ -285,35 +282,29 @@ def _write_order(
     customer = upsert_checkout_customer(
         store, name=data.name, phone=data.phone, address=data.address, email=data.email, now=now
     )
-    # Prebuilt statements on the session's connection: compiled once, no ORM bookkeeping.
-    connection = db.session.connection()
-    connection.execute(ORDER_INSERT, {
-        "id": order_id, "store_id": store.id, "number": placeholder,
-        "channel": req.channel.value, "customer_id": customer.id,
-        "subtotal": totals.subtotal, "discount": totals.discount,
-        "shipping_fee": totals.shipping_fee, "total": totals.total,
-        "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
-        "payment_method": data.payment_method, "courier": data.courier,
-        "recipient_name": data.name, "recipient_phone": data.phone,
-        "shipping_address": data.address, "notes": data.notes, "admin_notes": None,
-        "idempotency_key": data.idempotency_key, "stats_applied": False,
-        "created_at": now, "updated_at": now,
-    })
-    connection.execute(ITEM_INSERT, [
-        {"order_id": order_id, "product_id": ln.product_id, "code": ln.code, "name": ln.name,
-         "unit_price": ln.unit_price, "qty": ln.qty, "discount": ln.discount,
-         "subtotal": ln.subtotal, "reserved_qty": ln.qty if ln.tracks_stock else 0}
-        for ln in lines
-    ])
-    connection.execute(EVENT_INSERT, {
-        "order_id": order_id, "kind": "created", "from_status": None,
-        "to_status": OrderStatus.PENDING.value, "actor": req.actor, "data": None,
-        "note": f"Pesanan dibuat dari {req.channel.value}", "created_at": now,
-    })
-    queue_messages(
-        [Message(data.phone, "order_confirmation", confirmation),
-         Message(store.whatsapp, "new_order_admin", alert)],
-        store_id=store.id, order_id=order_id, now=now,
+    insert_order_rows(
+        {"id": order_id, "store_id": store.id, "number": placeholder,
+         "channel": req.channel.value, "customer_id": customer.id,
+         "subtotal": totals.subtotal, "discount": totals.discount,
+         "shipping_fee": totals.shipping_fee, "total": totals.total,
+         "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
+         "payment_method": data.payment_method, "courier": data.courier,
+         "recipient_name": data.name, "recipient_phone": data.phone,
+         "shipping_address": data.address, "notes": data.notes, "admin_notes": None,
+         "idempotency_key": data.idempotency_key, "stats_applied": False,
+         "created_at": now, "updated_at": now},
+        [{"order_id": order_id, "product_id": ln.product_id, "code": ln.code, "name": ln.name,
+          "unit_price": ln.unit_price, "qty": ln.qty, "discount": ln.discount,
+          "subtotal": ln.subtotal, "reserved_qty": ln.qty if ln.tracks_stock else 0}
+         for ln in lines],
+        {"order_id": order_id, "kind": "created", "from_status": None,
+         "to_status": OrderStatus.PENDING.value, "actor": req.actor, "data": None,
+         "note": f"Pesanan dibuat dari {req.channel.value}", "created_at": now},
+        outbox_rows(
+            [Message(data.phone, "order_confirmation", confirmation),
+             Message(store.whatsapp, "new_order_admin", alert)],
+            store_id=store.id, order_id=order_id, now=now,
+        ),
     )
     # The hot rows, last.
     reserve_stock((ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock)

@@ -23,13 +23,11 @@ class Message:
     body: str
 
 
-def queue_messages(
+def outbox_rows(
     messages: Sequence[Message], *, store_id: int | None, order_id: str | None, now: datetime
-) -> None:
-    """Write outbox rows (one statement); delivery is a job enqueued after the commit."""
-    if not messages:
-        return
-    rows = [
+) -> list[dict]:
+    """The outbox rows for these messages, queued to be sent now."""
+    return [
         {
             "store_id": store_id, "order_id": order_id, "channel": "whatsapp",
             "recipient": m.recipient, "template": m.template, "body": m.body,
@@ -38,4 +36,14 @@ def queue_messages(
         }
         for m in messages
     ]
-    db.session.connection().execute(NOTIFICATION_INSERT, rows)
+
+
+def queue_messages(
+    messages: Sequence[Message], *, store_id: int | None, order_id: str | None, now: datetime
+) -> None:
+    """Write outbox rows (one statement); delivery is a job enqueued after the commit."""
+    if messages:
+        db.session.connection().execute(
+            NOTIFICATION_INSERT,
+            outbox_rows(messages, store_id=store_id, order_id=order_id, now=now),
+        )
