@@ -9,7 +9,7 @@ from flask import current_app, flash, jsonify, redirect, render_template, reques
 from ..errors import ShopError, wants_json
 from ..extensions import db, limiter
 from ..services import cart as carts
-from ..services.checkout import CheckoutRequest, place_order
+from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
 from ..services.messages import whatsapp_link
 from ..services.money import format_rupiah, money_json
 from ..services.payments import transfer_instructions
@@ -87,30 +87,42 @@ def checkout(slug: str):
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(18)
     elif form.validate_on_submit():
-        try:
-            placed = place_order(store, CheckoutRequest(
-                name=form.name.data, phone=form.phone.data, address=form.address.data,
-                email=form.email.data, courier=form.courier.data,
-                payment_method=form.payment_method.data, notes=form.notes.data,
-                items=list(wanted.items()),  # all of it: place_order refuses what it can't sell
-                idempotency_key=form.idempotency_key.data or None,
-            ), base_url=public_base_url())
-        except ShopError as error:
-            db.session.rollback()
-            _show_errors(form, error)
-        else:
-            db.session.commit()
+        placed = _place_order(store, form, wanted)
+        if placed is not None:
             _save_cart(slug, {})
-            transfer = transfer_instructions(
-                store, number=placed.number, total=placed.totals.total,
-                payment_method=placed.payment_method, payment_status=placed.payment_status,
-                status=placed.status)
-            return render_template(
-                "storefront/success.html", store=store, order=placed, transfer=transfer,
-                whatsapp_url=whatsapp_link(store.whatsapp, placed.confirmation_text))
+            return _success_page(store, placed)
     status = 200 if request.method == "GET" or not form.errors else 422
     return render_template("storefront/checkout.html", store=store, cart=cart, form=form,
                            cart_form=CartForm()), status
+
+
+def _place_order(store, form: CheckoutForm, wanted: dict[str, int]) -> PlacedOrder | None:
+    """Checkout with the whole cart (place_order refuses what can't be sold) and commit; on a
+    refusal, the reasons go onto the form and nothing is written."""
+    try:
+        placed = place_order(store, CheckoutRequest(
+            name=form.name.data, phone=form.phone.data, address=form.address.data,
+            email=form.email.data, courier=form.courier.data,
+            payment_method=form.payment_method.data, notes=form.notes.data,
+            items=list(wanted.items()), idempotency_key=form.idempotency_key.data or None,
+        ), base_url=public_base_url())
+    except ShopError as error:
+        db.session.rollback()
+        _show_errors(form, error)
+        return None
+    db.session.commit()
+    return placed
+
+
+def _success_page(store, placed: PlacedOrder):
+    """Number, tracking link, WhatsApp confirmation and, for transfers, where to pay."""
+    transfer = transfer_instructions(
+        store, number=placed.number, total=placed.totals.total,
+        payment_method=placed.payment_method, payment_status=placed.payment_status,
+        status=placed.status)
+    return render_template(
+        "storefront/success.html", store=store, order=placed, transfer=transfer,
+        whatsapp_url=whatsapp_link(store.whatsapp, placed.confirmation_text))
 
 
 def _show_errors(form: CheckoutForm, error: ShopError) -> None:
