@@ -14,7 +14,6 @@ from __future__ import annotations
 import multiprocessing
 import random
 import re
-import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from zoneinfo import ZoneInfo
 import benchdb
 import psycopg
 
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+from shop.models import new_order_id
 
 UPSERT_CUSTOMER = """
 INSERT INTO customers (store_id, name, phone, email, address, type, status, membership_level,
@@ -81,15 +80,6 @@ VALUES (%(store)s, %(id)s, 'whatsapp', %(phone)s, 'order_confirmation', %(body)s
 
 class OutOfStock(Exception):
     pass
-
-
-def new_order_id() -> str:
-    value = secrets.randbits(129)
-    chars = []
-    for _ in range(25):
-        value, rest = divmod(value, 36)
-        chars.append(_BASE36[rest])
-    return "c" + "".join(chars)
 
 
 def columns_of(sql: str) -> tuple[str, set[str]]:

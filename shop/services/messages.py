@@ -65,18 +65,18 @@ def order_status_text(
     *, number: str, status_label: str, tracking_url: str, note: str | None
 ) -> str:
     """The customer's message when the order's status changes."""
-    lines = [f"📦 Pesanan #{number}", f"Status: *{status_label}*"]
-    if note:
-        lines.append(f"Catatan: {note}")
-    lines += ["", f"Lacak pesanan: {tracking_url}"]
-    return "\n".join(lines)
+    return _update_text(f"📦 Pesanan #{number}", status_label, tracking_url, note)
 
 
 def order_payment_text(
     *, number: str, status_label: str, tracking_url: str, note: str | None
 ) -> str:
     """The customer's message when the payment of an order changes (e.g. confirmed)."""
-    lines = [f"💳 Pembayaran pesanan #{number}", f"Status: *{status_label}*"]
+    return _update_text(f"💳 Pembayaran pesanan #{number}", status_label, tracking_url, note)
+
+
+def _update_text(title: str, status_label: str, tracking_url: str, note: str | None) -> str:
+    lines = [title, f"Status: *{status_label}*"]
     if note:
         lines.append(f"Catatan: {note}")
     lines += ["", f"Lacak pesanan: {tracking_url}"]
