@@ -306,11 +306,14 @@ def _write_order(
             store_id=store.id, order_id=order_id, now=now,
         ),
     )
-    # The hot rows, last.
-    reserve_stock((ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock)
+    # The rows every checkout contends for (stock of popular products, then the day's
+    # counter) come last, so their locks are held for the fewest round trips.
+    wanted = [(ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock]
     if number is None:
         number = assign_order_number(store, req.channel, now, order_id=order_id,
-                                     placeholder=placeholder)
+                                     placeholder=placeholder, reserve=wanted)
+    else:
+        reserve_stock(wanted)
     return PlacedOrder(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,

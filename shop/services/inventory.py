@@ -49,11 +49,7 @@ def reserve_stock(wanted: Iterable[tuple[int, int, str]]) -> None:
 
     The `stock >= qty` guard and the CHECK constraint make a negative stock impossible.
     """
-    needed: dict[int, int] = {}
-    names: dict[int, str] = {}
-    for product_id, qty, name in wanted:
-        needed[product_id] = needed.get(product_id, 0) + qty
-        names[product_id] = name
+    needed, names = merge_wanted(wanted)
     if not needed:
         return
     params = {}
@@ -64,6 +60,16 @@ def reserve_stock(wanted: Iterable[tuple[int, int, str]]) -> None:
     short = [names[pid] for pid in needed if pid not in taken]
     if short:
         raise out_of_stock(short)
+
+
+def merge_wanted(wanted: Iterable[tuple[int, int, str]]) -> tuple[dict[int, int], dict]:
+    """Quantities per product id (a product twice counts as its sum), and the names."""
+    needed: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for product_id, qty, name in wanted:
+        needed[product_id] = needed.get(product_id, 0) + qty
+        names[product_id] = name
+    return needed, names
 
 
 def out_of_stock(names: list[str]) -> OutOfStock:

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, text, update
 
 from ..extensions import db
 from ..models import Channel, Notification, Order, Serial, Store
+from .inventory import merge_wanted, out_of_stock, reserve_stock
 from .sql import upsert
 
 serials = Serial.__table__
@@ -34,6 +35,51 @@ WITH counter AS (
 )
 SELECT number FROM numbered
 """)
+_RESERVE_AND_NUMBER: dict[int, object] = {}
+
+
+def _reserve_and_number_pg(lines: int):
+    """PostgreSQL: reserve stock of `lines` products, then take the counter, number the order
+    and fill its messages, in one statement (built once per line count).
+
+    Lock order is fixed by data dependency, not by luck: `locked` takes the product rows in
+    id order, and the counter's INSERT selects from the stock update's result, so it cannot
+    run before the products are locked. When any product lacks stock, the counter is left
+    alone and `reserved` tells which products were taken (the caller then rolls back).
+    """
+    if lines not in _RESERVE_AND_NUMBER:
+        ids = ", ".join(f":p{n}" for n in range(lines))
+        wanted = ", ".join(f"(CAST(:p{n} AS integer), CAST(:q{n} AS integer))"
+                           for n in range(lines))
+        _RESERVE_AND_NUMBER[lines] = text(f"""
+WITH locked AS (
+    SELECT id FROM products WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE
+), taken AS (
+    UPDATE products SET stock = products.stock - wanted.qty, updated_at = :now
+    FROM locked JOIN (VALUES {wanted}) AS wanted (id, qty) ON wanted.id = locked.id
+    WHERE products.id = locked.id AND products.stock >= wanted.qty
+    RETURNING products.id
+), counter AS (
+    INSERT INTO serials (name, period, last_number)
+    SELECT :name, :period, 1 WHERE (SELECT count(*) FROM taken) = :lines
+    ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1
+    RETURNING last_number
+), numbered AS (
+    UPDATE orders
+    SET number = :prefix || lpad(counter.last_number::text,
+                                 greatest(:width, length(counter.last_number::text)), '0')
+    FROM counter WHERE orders.id = :order_id
+    RETURNING orders.number
+), filled AS (
+    UPDATE notifications
+    SET body = replace(body, :placeholder, numbered.number)
+    FROM numbered WHERE notifications.order_id = :order_id
+)
+SELECT (SELECT number FROM numbered) AS number, ARRAY(SELECT id FROM taken) AS reserved
+""")  # noqa: S608 - only generated parameter names are formatted in; values are bound
+    return _RESERVE_AND_NUMBER[lines]
+
+
 SET_ORDER_NUMBER = (
     update(Order.__table__).where(Order.__table__.c.id == bindparam("b_order_id"))
     .values(number=bindparam("b_number"))
@@ -93,22 +139,34 @@ def early_order_number(store: Store, channel: Channel, now: datetime) -> str | N
 
 
 def assign_order_number(
-    store: Store, channel: Channel, now: datetime, *, order_id: str, placeholder: str
+    store: Store, channel: Channel, now: datetime, *, order_id: str, placeholder: str,
+    reserve: list[tuple[int, int, str]] | None = None,
 ) -> str:
-    """Number an order written with a placeholder number, and fill the number into the
-    messages queued for it. Meant as the last write before commit."""
+    """Number an order written with a placeholder number and fill the number into the
+    messages queued for it, after reserving `reserve` [(product id, qty, name)]: the rows
+    every checkout contends for, meant as the last writes before commit. Raises OutOfStock.
+    """
     name, period, prefix, width = order_counter(store, channel, now)
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        return connection.execute(NUMBER_ORDER_PG, {
-            "name": name, "period": period, "prefix": prefix, "width": width,
-            "order_id": order_id, "placeholder": placeholder,
-        }).scalar_one()
-    number = f"{prefix}{next_serial(name, period):0{width}d}"
-    params = {"b_order_id": order_id, "b_number": number, "b_placeholder": placeholder}
-    connection.execute(SET_ORDER_NUMBER, params)
-    connection.execute(FILL_MESSAGES, params)
-    return number
+    params = {"name": name, "period": period, "prefix": prefix, "width": width,
+              "order_id": order_id, "placeholder": placeholder}
+    if connection.dialect.name != "postgresql":
+        reserve_stock(reserve or [])
+        number = f"{prefix}{next_serial(name, period):0{width}d}"
+        params = {"b_order_id": order_id, "b_number": number, "b_placeholder": placeholder}
+        connection.execute(SET_ORDER_NUMBER, params)
+        connection.execute(FILL_MESSAGES, params)
+        return number
+    if not reserve:
+        return connection.execute(NUMBER_ORDER_PG, params).scalar_one()
+    needed, names = merge_wanted(reserve)
+    for n, (product_id, qty) in enumerate(needed.items()):
+        params[f"p{n}"], params[f"q{n}"] = product_id, qty
+    params.update(now=now, lines=len(needed))
+    row = connection.execute(_reserve_and_number_pg(len(needed)), params).one()
+    if row.number is None:
+        raise out_of_stock([names[pid] for pid in needed if pid not in row.reserved])
+    return row.number
 
 
 def next_legacy_so_number(now: datetime, tz: str = "Asia/Jakarta") -> str:
