@@ -646,8 +646,8 @@ def parse_args(argv=None):
                    help="requests sent before each phase, not measured (0: none)")
     p.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
                    help="gunicorn worker class")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     p.add_argument("--compare", action="store_true",
                    help="run sync and gthread (same --workers) and print them side by side")
     p.add_argument("--reference", action="store_true",
