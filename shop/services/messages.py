@@ -83,6 +83,11 @@ def _update_text(title: str, status_label: str, tracking_url: str, note: str | N
     return "\n".join(lines)
 
 
+def store_question_text(store_name: str, number: str) -> str:
+    """What the shopper's chat to the store starts with, from the tracking page."""
+    return f"Halo {store_name}, saya mau tanya pesanan #{number}."
+
+
 def whatsapp_link(phone: str, text: str | None = None) -> str:
     """https://wa.me/<phone>?text=... (click-to-chat)."""
     link = f"https://wa.me/{phone}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from ..services.messages import whatsapp_link
+from ..services.messages import store_question_text, whatsapp_link
 from ..services.payments import transfer_instructions
 from ..services.tracking import load_tracking
 from . import bp
@@ -20,8 +20,8 @@ PRIVATE_HEADERS = {
 def track_order(order_id: str):
     """Status, payment, timeline, items and recipient of one order."""
     view = load_tracking(order_id)
-    contact = whatsapp_link(view.store.whatsapp, f"Halo {view.store.name}, saya mau tanya "
-                                                 f"pesanan #{view.order.number}.")
+    contact = whatsapp_link(view.store.whatsapp,
+                            store_question_text(view.store.name, view.order.number))
     order = view.order
     transfer = transfer_instructions(
         view.store, number=order.number, total=order.total, payment_method=order.payment_method,
