@@ -268,6 +268,8 @@ class Customer(db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
     #: Soft delete flag.
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The partner (reseller, branch) the customer came through, as seed 003 keeps it.
+    partner_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

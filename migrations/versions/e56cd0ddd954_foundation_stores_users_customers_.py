@@ -1,8 +1,8 @@
 """foundation: stores, users, customers, products, orders, serials, notifications
 
-Revision ID: 0daa544a222f
+Revision ID: e56cd0ddd954
 Revises: 
-Create Date: 2026-11-23 12:45:43.695824
+Create Date: 2026-11-23 13:17:38.914204
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0daa544a222f'
+revision = 'e56cd0ddd954'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -63,6 +63,7 @@ def upgrade():
     sa.Column('gender', sa.String(length=32), nullable=True),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('partner_id', sa.String(length=36), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('discount >= 0 AND discount <= 100', name=op.f('ck_customers_discount_percent')),
