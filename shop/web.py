@@ -6,9 +6,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext, refresh
 
-from .services.labels import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS, payment_method_label
+from .services.labels import (
+    ORDER_STATUS_LABELS,
+    PAYMENT_METHODS,
+    PAYMENT_STATUS_LABELS,
+    payment_method_label,
+)
 from .services.money import format_rupiah
 from .services.phones import local_phone, mask_phone
 
@@ -28,6 +33,13 @@ def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta") -> str:
     return f"{local.day} {MONTHS_ID[local.month - 1]} {local.year}, {local:%H:%M}"
 
 
+def page_payment_label(method: str | None, store=None) -> str:
+    """The payment method as pages show it, in the visitor's language."""
+    label = payment_method_label(method, store)
+    base = PAYMENT_METHODS.get(method or "")
+    return label.replace(base, gettext(base), 1) if base else label
+
+
 def init_web(app: Flask) -> None:
     """Register filters and default security headers."""
     app.jinja_env.filters.update(
@@ -36,8 +48,22 @@ def init_web(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         ORDER_STATUS_LABELS=ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS,
-        payment_method_label=payment_method_label, get_locale=get_locale,
+        payment_method_label=page_payment_label, get_locale=get_locale,
     )
+
+    @app.before_request
+    def choose_language():
+        """Each request picks its own language, even when the app context outlives it."""
+        refresh()
+
+    @app.after_request
+    def remember_language(response):
+        """?lang=en (or id) switches the pages' language and keeps it in a cookie."""
+        wanted = request.args.get("lang")
+        if wanted in app.config["LANGUAGES"] and request.cookies.get("lang") != wanted:
+            response.set_cookie("lang", wanted, max_age=365 * 24 * 3600, samesite="Lax",
+                                secure=app.config["SESSION_COOKIE_SECURE"], httponly=True)
+        return response
 
     @app.after_request
     def security_headers(response):

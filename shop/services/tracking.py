@@ -14,18 +14,18 @@ from sqlalchemy import Row, String, bindparam, cast, func, select
 from ..errors import NotFound
 from ..extensions import db
 from ..models import CENT, Order, OrderEvent, OrderItem, OrderStatus, Store
-from .labels import ORDER_STATUS_LABELS
+from .labels import N_, ORDER_STATUS_LABELS
 
 ORDER_ID = re.compile(r"^c[0-9a-z]{25}$")
 
 #: The path every order walks; optional steps are shown only once they happened.
 TIMELINE = (
-    (OrderStatus.PENDING, "Pesanan Dibuat", False),
-    (OrderStatus.CONFIRMED, "Dikonfirmasi", True),
-    (OrderStatus.PROCESSING, "Sedang Diproses", False),
-    (OrderStatus.SHIPPED, "Sedang Dikirim", False),
-    (OrderStatus.DELIVERED, "Sudah Diterima", True),
-    (OrderStatus.COMPLETED, "Selesai", False),
+    (OrderStatus.PENDING, N_("Pesanan Dibuat"), False),
+    (OrderStatus.CONFIRMED, N_("Dikonfirmasi"), True),
+    (OrderStatus.PROCESSING, N_("Sedang Diproses"), False),
+    (OrderStatus.SHIPPED, N_("Sedang Dikirim"), False),
+    (OrderStatus.DELIVERED, N_("Sudah Diterima"), True),
+    (OrderStatus.COMPLETED, N_("Selesai"), False),
 )
 ENDINGS = (OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.REFUNDED)
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import InvalidInput
 from ..services.customers import clean_email
-from ..services.labels import STOREFRONT_PAYMENT_METHODS, payment_method_label
+from ..services.labels import STOREFRONT_PAYMENT_METHODS
 from ..services.phones import normalize_phone
+from ..web import page_payment_label
 
 
 class CartForm(FlaskForm):
     """Add a product, or change or remove a line."""
 
     code = HiddenField(validators=[DataRequired(), Length(max=50)])
-    qty = IntegerField("Jumlah", default=1, validators=[Optional(), NumberRange(min=0, max=1000)])
+    qty = IntegerField(_l("Jumlah"), default=1,
+                       validators=[Optional(), NumberRange(min=0, max=1000)])
     action = HiddenField(default="add")
     next = HiddenField()
 
@@ -24,15 +27,16 @@ class CartForm(FlaskForm):
 class CheckoutForm(FlaskForm):
     """The shopper's details; prices and stock are checked by the checkout operation."""
 
-    name = StringField("Nama", validators=[DataRequired("Wajib diisi."), Length(max=255)])
+    name = StringField(_l("Nama"), validators=[DataRequired("Wajib diisi."), Length(max=255)])
     phone = StringField(
-        "Nomor WhatsApp", validators=[DataRequired("Wajib diisi."), Length(max=32)]
+        _l("Nomor WhatsApp"), validators=[DataRequired("Wajib diisi."), Length(max=32)]
     )
-    address = TextAreaField("Alamat", validators=[DataRequired("Wajib diisi."), Length(max=1000)])
-    email = StringField("Email", validators=[Optional(), Length(max=255)])
-    courier = SelectField("Kurir", validators=[Optional()], validate_choice=False)
-    payment_method = SelectField("Metode Bayar", validators=[Optional()], validate_choice=False)
-    notes = TextAreaField("Catatan", validators=[Optional(), Length(max=1000)])
+    address = TextAreaField(_l("Alamat"),
+                            validators=[DataRequired("Wajib diisi."), Length(max=1000)])
+    email = StringField(_l("Email"), validators=[Optional(), Length(max=255)])
+    courier = SelectField(_l("Kurir"), validators=[Optional()], validate_choice=False)
+    payment_method = SelectField(_l("Metode Bayar"), validators=[Optional()], validate_choice=False)
+    notes = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=1000)])
     idempotency_key = HiddenField()
 
     def validate_phone(self, field) -> None:
@@ -44,9 +48,10 @@ class CheckoutForm(FlaskForm):
 
     def offer(self, store) -> CheckoutForm:
         """Fill the choices with what this store offers."""
-        self.courier.choices = [("", "Pilih kurir (opsional)")] + [(c, c) for c in store.couriers]
-        self.payment_method.choices = [("", "Pilih metode (opsional)")] + [
-            (m, payment_method_label(m, store)) for m in STOREFRONT_PAYMENT_METHODS
+        self.courier.choices = [("", _l("Pilih kurir (opsional)"))] + [
+            (c, c) for c in store.couriers]
+        self.payment_method.choices = [("", _l("Pilih metode (opsional)"))] + [
+            (m, page_payment_label(m, store)) for m in STOREFRONT_PAYMENT_METHODS
         ]
         return self
 

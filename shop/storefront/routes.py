@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from ..errors import ShopError, wants_json
 from ..extensions import db, limiter
@@ -70,7 +71,8 @@ def update_cart(slug: str):
     if wants_json():
         return jsonify({"success": True, "count": summary.count, "total": money_json(summary.total),
                         "total_text": format_rupiah(summary.total)})
-    flash(f"Keranjang: {summary.count} item, {format_rupiah(summary.total)}", "ok")
+    flash(_("Keranjang: %(count)s item, %(total)s", count=summary.count,
+            total=format_rupiah(summary.total)), "ok")
     return redirect(back, code=303)
 
 
