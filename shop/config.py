@@ -70,3 +70,6 @@ def check_config(config: dict) -> None:
         raise ConfigError("SECRET_KEY must be set to a long random value in production")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         raise ConfigError("DATABASE_URL must point at PostgreSQL in production")
+    if not config["PUBLIC_BASE_URL"].startswith("https://"):
+        # Links in WhatsApp messages must not come from a client's Host header.
+        raise ConfigError("PUBLIC_BASE_URL must be the shop's https:// address in production")

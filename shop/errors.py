@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,9 @@ class Conflict(ShopError):
 
 
 class OutOfStock(Conflict):
-    """Not enough stock for one or more items; nothing was reserved."""
+    """Not enough stock for one or more items. Like every ShopError raised by an operation,
+    it leaves the transaction to be rolled back by the boundary, which undoes what the
+    operation had written so far."""
 
     code = "out_of_stock"
 
@@ -80,6 +83,11 @@ def wants_json() -> bool:
     return best == "application/json" and accepted[best] > accepted["text/html"]
 
 
+def _same_site(url: str | None) -> bool:
+    """Whether a Referer points back into this site (so a 'back' link is safe)."""
+    return bool(url) and url.startswith(request.host_url) and url.isprintable()
+
+
 def register_error_handlers(app: Flask) -> None:
     """Answer ShopError and HTTP errors as JSON for APIs and as pages for people."""
     from .extensions import db
@@ -91,6 +99,14 @@ def register_error_handlers(app: Flask) -> None:
             return jsonify(error.to_json()), error.status
         page = "404.html" if error.status == 404 else "error.html"
         return render_template(page, message=error.message, status=error.status), error.status
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        message = "Sesi halaman habis. Muat ulang halaman lalu coba lagi."
+        if wants_json():
+            return jsonify({"success": False, "error": message, "code": "csrf"}), 400
+        back = request.referrer if _same_site(request.referrer) else None
+        return render_template("error.html", message=message, status=400, back=back), 400
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):

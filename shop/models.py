@@ -66,7 +66,7 @@ class UTCDateTime(TypeDecorator):
 class Money(TypeDecorator):
     """Rupiah amounts as Decimal with two places (Numeric(15, 2)), never float."""
 
-    impl = Numeric(15, 2, asdecimal=False)
+    impl = Numeric(15, 2)
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
@@ -78,7 +78,7 @@ class Money(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return Decimal(str(value)).quantize(CENT)
+        return Decimal(value).quantize(CENT)
 
 
 class StrEnumType(TypeDecorator):

@@ -20,6 +20,15 @@ def test_database_url_from_environment_uses_psycopg3(monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@127.0.0.1/shop"
 
 
+def test_production_refuses_to_build_links_from_the_request_host(monkeypatch):
+    monkeypatch.setenv("SHOP_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1/shop")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app()
+
+
 def test_production_refuses_the_default_secret(monkeypatch):
     monkeypatch.setenv("SHOP_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1/shop")
@@ -32,5 +41,6 @@ def test_production_starts_with_a_real_secret(monkeypatch):
     monkeypatch.setenv("SHOP_ENV", "production")
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1/shop")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://toko.example")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True

@@ -39,6 +39,21 @@ class CartView:
         return sum((line.subtotal for line in self.lines), Decimal("0"))
 
 
+def change_cart(store: Store, cart: dict[str, int], action: str, code: str, qty) -> dict:
+    """Apply one cart form: "add" (qty defaults to 1; 0 is refused), "set" (0 removes) or
+    "remove". Raises InvalidInput or OutOfStock."""
+    if action == "remove":
+        return remove_from_cart(cart, code)
+    if action == "set":
+        return set_cart_quantity(store, cart, code, qty)
+    return add_to_cart(store, cart, code, 1 if qty is None else qty)
+
+
+def without_unavailable(cart: dict[str, int], view: CartView) -> dict[str, int]:
+    """The cart without the lines that can no longer be bought."""
+    return {code: qty for code, qty in cart.items() if code not in view.unavailable}
+
+
 def add_to_cart(store: Store, cart: dict[str, int], code: str, qty) -> dict[str, int]:
     """Add qty of a product that can be bought now. Raises InvalidInput or OutOfStock."""
     amount = clean_quantity(qty)

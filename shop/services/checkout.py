@@ -25,7 +25,7 @@ from ..models import (
 from . import messages
 from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
 from .inventory import out_of_stock, reserve_stock
-from .labels import PAYMENT_METHODS
+from .labels import STOREFRONT_PAYMENT_METHODS
 from .money import Line, Totals, compute_totals
 from .notifications import Message, outbox_rows
 from .numbering import assign_order_number, early_order_number
@@ -175,9 +175,10 @@ def clean_courier(store: Store, raw) -> str | None:
 
 
 def clean_payment_method(raw) -> str | None:
-    """A known payment method code (bank_transfer, e_wallet, cod ...). Raises InvalidInput."""
+    """A payment method the shop offers (bank_transfer, e_wallet, cod; card payments need a
+    gateway, which comes later). Raises InvalidInput."""
     method = clean_text(raw, field="payment_method", label="Metode bayar", limit=50)
-    if method and method not in PAYMENT_METHODS:
+    if method and method not in STOREFRONT_PAYMENT_METHODS:
         raise InvalidInput(
             "Metode bayar tidak tersedia.", fields={"payment_method": "Pilih metode dari daftar."}
         )
@@ -230,7 +231,8 @@ def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedO
     outbox rows, all in the caller's transaction. Raises InvalidInput, OutOfStock, Conflict.
 
     A repeated idempotency key returns the first order instead of creating a second one,
-    also when the cart was emptied by the first success (Back, then submit again).
+    also when the cart was emptied by the first success (Back, then submit again). On any
+    error the caller rolls back (the request boundary does), so nothing of it stays.
     """
     key = clean_idempotency_key(req.idempotency_key)
     if key:
@@ -313,7 +315,7 @@ def _write_order(
         number = assign_order_number(store, req.channel, now, order_id=order_id,
                                      placeholder=placeholder, reserve=wanted)
     else:
-        reserve_stock(wanted)
+        reserve_stock(wanted, order_id=order_id)
     return PlacedOrder(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,

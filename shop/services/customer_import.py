@@ -80,8 +80,8 @@ def import_customers(store: Store, text: str) -> ImportReport:
 def _clean_row(row: dict) -> dict:
     try:
         name = clean_name(row.get("name"))
-    except InvalidInput:
-        raise InvalidInput("nama kosong") from None
+    except InvalidInput as error:
+        raise InvalidInput("nama " + error.message.rstrip(".").lower()) from None
     try:
         phone = normalize_phone(row.get("phone"))
     except InvalidInput:

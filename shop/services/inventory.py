@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 
 from ..errors import OutOfStock
 from ..extensions import db
-from ..models import Product
+from ..models import OrderItem, Product
 
 products = Product.__table__
 
@@ -36,18 +36,21 @@ def _reserve_statement(lines: int):
         taken = case(*[(products.c.id == ids[n], bindparam(f"q{n}")) for n in range(lines)])
         _RESERVE[lines] = (
             update(products)
-            .where(products.c.id == locked.c.id, products.c.stock >= taken)
+            .where(products.c.id == locked.c.id,
+                   or_(products.c.stock.is_(None), products.c.stock >= taken))
             .values(stock=products.c.stock - taken)
-            .returning(products.c.id)
+            .returning(products.c.id, products.c.stock)
         )
     return _RESERVE[lines]
 
 
-def reserve_stock(wanted: Iterable[tuple[int, int, str]]) -> None:
+def reserve_stock(wanted: Iterable[tuple[int, int, str]], *, order_id: str | None = None) -> None:
     """Take qty of each (product id, qty, name) in one statement, whatever the number of
     lines. Raises OutOfStock naming every product that has too little.
 
-    The `stock >= qty` guard and the CHECK constraint make a negative stock impossible.
+    The `stock >= qty` guard and the CHECK constraint make a negative stock impossible. A
+    product that stopped tracking stock meanwhile (NULL) is unlimited; the order's lines of
+    it are then marked as holding nothing.
     """
     needed, names = merge_wanted(wanted)
     if not needed:
@@ -55,11 +58,30 @@ def reserve_stock(wanted: Iterable[tuple[int, int, str]]) -> None:
     params = {}
     for n, (product_id, qty) in enumerate(needed.items()):
         params[f"p{n}"], params[f"q{n}"] = product_id, qty
-    taken = set(db.session.connection().execute(_reserve_statement(len(needed)), params)
-                .scalars())
-    short = [names[pid] for pid in needed if pid not in taken]
+    rows = db.session.connection().execute(_reserve_statement(len(needed)), params).all()
+    short = [names[pid] for pid in needed if pid not in {row.id for row in rows}]
     if short:
         raise out_of_stock(short)
+    untracked = [row.id for row in rows if row.stock is None]
+    if untracked and order_id:
+        hold_nothing(order_id, untracked)
+
+
+def hold_nothing(order_id: str, product_ids: list[int]) -> None:
+    """Record that the order's lines of these products took nothing from stock."""
+    items = OrderItem.__table__
+    db.session.connection().execute(
+        update(items).where(items.c.order_id == order_id, items.c.product_id.in_(product_ids))
+        .values(reserved_qty=0))
+
+
+def lock_products(product_ids: list[int]) -> None:
+    """Lock these product rows in id order (FOR NO KEY UPDATE, as a stock update would)."""
+    if product_ids:
+        db.session.connection().execute(
+            select(products.c.id).where(products.c.id.in_(sorted(product_ids)))
+            .order_by(products.c.id).with_for_update(key_share=True)
+        ).all()
 
 
 def merge_wanted(wanted: Iterable[tuple[int, int, str]]) -> tuple[dict[int, int], dict]:

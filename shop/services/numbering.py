@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, text, update
 
 from ..extensions import db
 from ..models import Channel, Notification, Order, Serial, Store
-from .inventory import merge_wanted, out_of_stock, reserve_stock
+from .inventory import hold_nothing, merge_wanted, out_of_stock, reserve_stock
 from .sql import upsert
 
 serials = Serial.__table__
@@ -45,7 +45,9 @@ def _reserve_and_number_pg(lines: int):
     Lock order is fixed by data dependency, not by luck: `locked` takes the product rows in
     id order, and the counter's INSERT selects from the stock update's result, so it cannot
     run before the products are locked. When any product lacks stock, the counter is left
-    alone and `reserved` tells which products were taken (the caller then rolls back).
+    alone and `reserved` tells which products were taken (the caller then rolls back). A
+    product that stopped tracking stock since the price was read is unlimited: it counts as
+    taken, its stock stays NULL, and `untracked` names it.
     """
     if lines not in _RESERVE_AND_NUMBER:
         ids = ", ".join(f":p{n}" for n in range(lines))
@@ -57,8 +59,9 @@ WITH locked AS (
 ), taken AS (
     UPDATE products SET stock = products.stock - wanted.qty, updated_at = :now
     FROM locked JOIN (VALUES {wanted}) AS wanted (id, qty) ON wanted.id = locked.id
-    WHERE products.id = locked.id AND products.stock >= wanted.qty
-    RETURNING products.id
+    WHERE products.id = locked.id
+      AND (products.stock IS NULL OR products.stock >= wanted.qty)
+    RETURNING products.id, products.stock IS NULL AS untracked
 ), counter AS (
     INSERT INTO serials (name, period, last_number)
     SELECT :name, :period, 1 WHERE (SELECT count(*) FROM taken) = :lines
@@ -75,7 +78,8 @@ WITH locked AS (
     SET body = replace(body, :placeholder, numbered.number)
     FROM numbered WHERE notifications.order_id = :order_id
 )
-SELECT (SELECT number FROM numbered) AS number, ARRAY(SELECT id FROM taken) AS reserved
+SELECT (SELECT number FROM numbered) AS number, ARRAY(SELECT id FROM taken) AS reserved,
+       ARRAY(SELECT id FROM taken WHERE untracked) AS untracked
 """)  # noqa: S608 - only generated parameter names are formatted in; values are bound
     return _RESERVE_AND_NUMBER[lines]
 
@@ -151,7 +155,7 @@ def assign_order_number(
     params = {"name": name, "period": period, "prefix": prefix, "width": width,
               "order_id": order_id, "placeholder": placeholder}
     if connection.dialect.name != "postgresql":
-        reserve_stock(reserve or [])
+        reserve_stock(reserve or [], order_id=order_id)
         number = f"{prefix}{next_serial(name, period):0{width}d}"
         params = {"b_order_id": order_id, "b_number": number, "b_placeholder": placeholder}
         connection.execute(SET_ORDER_NUMBER, params)
@@ -166,6 +170,8 @@ def assign_order_number(
     row = connection.execute(_reserve_and_number_pg(len(needed)), params).one()
     if row.number is None:
         raise out_of_stock([names[pid] for pid in needed if pid not in row.reserved])
+    if row.untracked:
+        hold_nothing(order_id, row.untracked)
     return row.number
 
 

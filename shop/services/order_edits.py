@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Customer, Order, OrderEvent, OrderItem, OrderStatus, Product, Store, utcnow
 from .checkout import clean_cart, clean_courier, clean_payment_method, clean_text
 from .customers import get_store_customer
-from .inventory import out_of_stock, release_stock, reserve_stock
+from .inventory import lock_products, out_of_stock, release_stock, reserve_stock
 from .money import Line, compute_totals, money_json, to_money
 from .phones import normalize_phone
 
@@ -135,6 +135,10 @@ def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
     if order.stats_applied:
         raise InvalidInput("Pesanan yang sudah dihitung ke pelanggan tidak bisa dipindah.")
     old = db.session.get(Customer, order.customer_id) if order.customer_id else None
+    # Both customer rows locked in id order, so two edits swapping customers cannot deadlock.
+    db.session.execute(select(Customer.id).where(
+        Customer.id.in_(sorted({new.id, *([old.id] if old else [])})))
+        .order_by(Customer.id).with_for_update(key_share=True)).all()
     if old is not None:
         _count_order(old, -1)
     _count_order(new, +1)
@@ -190,6 +194,9 @@ def _edit_items(order: Order, items: list[OrderItem], wanted, diff: dict) -> lis
     short = [n for pid, qty, n in take if by_id[pid].stock < qty]
     if short:
         raise out_of_stock(short)
+    # Lock every product this edit moves in one id-ordered statement first: taking and
+    # giving back separately would lock out of order against a concurrent checkout.
+    lock_products(sorted({pid for pid, _, _ in take} | {pid for pid, _ in give}))
     reserve_stock(take)
     release_stock(give)
     before = {c: i.qty for c, i in current.items()}

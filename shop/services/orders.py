@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,7 +37,7 @@ def get_order(order_id: str, *, store: Store | None = None) -> Order:
 
 def transition(
     order: Order, to_status: OrderStatus | str, *, actor: str, note: str | None = None,
-    base_url: str = "", notify: bool = True,
+    base_url: str | None = None, notify: bool = True,
 ) -> Order:
     """Move an order along the status machine, with event, stock and stats effects.
     Raises TransitionRefused or Conflict."""
@@ -50,7 +51,7 @@ def transition(
     _record(order, "status", source.value, target.value, actor, note)
     sync_purchase_stats(order)
     if notify and order.recipient_phone:
-        tracking = f"{base_url}/track/{order.id}"
+        tracking = tracking_url(order, base_url)
         queue_messages(
             [Message(order.recipient_phone, "order_status", order_status_text(
                 number=order.number, status_label=ORDER_STATUS_LABELS[target],
@@ -58,6 +59,11 @@ def transition(
             store_id=order.store_id, order_id=order.id, now=utcnow(),
         )
     return order
+
+
+def tracking_url(order: Order, base_url: str | None = None) -> str:
+    """The order's public tracking link, on PUBLIC_BASE_URL unless a base is given."""
+    return f"{base_url or current_app.config['PUBLIC_BASE_URL']}/track/{order.id}"
 
 
 def return_reserved_stock(order: Order) -> None:
@@ -76,7 +82,7 @@ def return_reserved_stock(order: Order) -> None:
 
 def set_payment_status(
     order: Order, to_status: PaymentStatus | str, *, actor: str, note: str | None = None,
-    base_url: str = "", notify: bool = True,
+    base_url: str | None = None, notify: bool = True,
 ) -> Order:
     """Move the payment along its machine and settle customer stats. Raises TransitionRefused."""
     target = _parse(PaymentStatus, to_status, PAYMENT_TRANSITIONS[order.payment_status],
@@ -92,7 +98,7 @@ def set_payment_status(
         queue_messages(
             [Message(order.recipient_phone, "payment_status", order_payment_text(
                 number=order.number, status_label=PAYMENT_STATUS_LABELS[target],
-                tracking_url=f"{base_url}/track/{order.id}", note=note))],
+                tracking_url=tracking_url(order, base_url), note=note))],
             store_id=order.store_id, order_id=order.id, now=utcnow(),
         )
     return order

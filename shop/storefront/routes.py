@@ -53,14 +53,8 @@ def update_cart(slug: str):
     try:
         if not form.validate():
             raise _form_error(form)
-        cart = _cart(slug)
-        if form.action.data == "remove":
-            cart = carts.remove_from_cart(cart, form.code.data)
-        elif form.action.data == "set":
-            cart = carts.set_cart_quantity(store, cart, form.code.data, form.qty.data)
-        else:
-            qty = 1 if form.qty.data is None else form.qty.data  # 0 is refused, not 1
-            cart = carts.add_to_cart(store, cart, form.code.data, qty)
+        cart = carts.change_cart(store, _cart(slug), form.action.data, form.code.data,
+                                 form.qty.data)
     except ShopError as error:
         if wants_json():
             return jsonify(error.to_json()), error.status
@@ -85,7 +79,7 @@ def checkout(slug: str):
     wanted = _cart(slug)
     cart = carts.view_cart(store, wanted)
     if cart.unavailable:  # listed on this page once, then dropped so a resubmit can succeed
-        _save_cart(slug, {c: q for c, q in wanted.items() if c not in cart.unavailable})
+        _save_cart(slug, carts.without_unavailable(wanted, cart))
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(18)
     elif form.validate_on_submit():
@@ -128,13 +122,17 @@ def _success_page(store, placed: PlacedOrder):
 
 
 def _show_errors(form: CheckoutForm, error: ShopError) -> None:
-    """Put an operation's field errors on the form, the rest at the top."""
+    """Put an operation's field errors on the visible fields, the rest at the top."""
     placed = False
     for name, message in (error.fields or {}).items():
         field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
+        if field is not None and hasattr(field, "errors") and field.type != "HiddenField":
             field.errors = [*field.errors, message]
             placed = True
+    if "idempotency_key" in (error.fields or {}):
+        # The page's key belongs to an order already placed with other data: this is a new
+        # checkout, so it gets a new key (a plain resubmit is answered with the first order).
+        form.idempotency_key.data = secrets.token_urlsafe(18)
     if not placed or "items" in (error.fields or {}):
         form.form_errors.append(error.message)
 
@@ -151,7 +149,6 @@ def _form_error(form) -> ShopError:
 
 
 def _safe_next(target: str | None, slug: str) -> str:
-    """Only redirect back into this store's pages."""
-    if target and target.startswith(f"/store/{slug}") and "//" not in target:
-        return target
-    return url_for("storefront.store_page", slug=slug)
+    """Back to where the form was: this store's page or its checkout, nothing else."""
+    pages = {url_for("storefront.store_page", slug=slug), url_for("storefront.checkout", slug=slug)}
+    return target if target in pages else url_for("storefront.store_page", slug=slug)

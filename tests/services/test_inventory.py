@@ -1,11 +1,11 @@
 """reserve_stock / release_stock: one statement whatever the cart, never below zero."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shop.errors import OutOfStock
 from shop.extensions import db
-from shop.models import Product
+from shop.models import OrderItem, Product
 from shop.services.inventory import release_stock, reserve_stock
 
 from ..conftest import counted
@@ -44,10 +44,18 @@ def test_too_little_of_one_product_reserves_nothing_and_names_it(shelf):
     assert (stock(cola), stock(teh)) == (5, 2)
 
 
-def test_a_product_that_does_not_track_stock_cannot_be_reserved(shelf):
-    _, _, kue = shelf
-    with pytest.raises(OutOfStock):
-        reserve_stock([(kue.id, 1, "Kue")])
+def test_a_product_that_stopped_tracking_stock_is_unlimited_and_its_line_holds_nothing(make):
+    store = make.store()
+    kue = make.product(store, "KUE", name="Kue", stock=10)
+    placed = make.order(store, [("KUE", 2)])  # holds 2
+    # Meanwhile the product became made to order; a second order reserves "nothing".
+    db.session.execute(update(Product).where(Product.id == kue.id).values(stock=None))
+    other = make.order(store, [("KUE", 1)])
+    reserve_stock([(kue.id, 3, "Kue")], order_id=placed.id)
+    db.session.commit()
+    assert stock(kue) is None
+    held = dict(db.session.execute(select(OrderItem.order_id, OrderItem.reserved_qty)).all())
+    assert held == {placed.id: 0, other.id: 0}
 
 
 def test_reserving_any_number_of_lines_is_one_statement(shelf, count_queries):
