@@ -269,45 +269,18 @@ def _write_order(
     # its messages carry this placeholder, unguessable and unique to the order.
     placeholder = number or f"#{order_id}#"
     tracking_url = f"{base_url}/track/{order_id}"
-    confirmation = messages.order_confirmation_text(
-        store=store, number=placeholder, order_id=order_id, tracking_url=tracking_url,
-        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=totals.subtotal,
-        discount=totals.discount, shipping_fee=totals.shipping_fee, total=totals.total,
-        recipient_name=data.name, recipient_phone=data.phone, address=data.address,
-        courier=data.courier, payment_method=data.payment_method, notes=data.notes,
-    )
-    alert = messages.new_order_admin_text(
-        store=store, number=placeholder, recipient_name=data.name, recipient_phone=data.phone,
-        total=totals.total, item_count=sum(ln.qty for ln in lines),
-        admin_url=f"{base_url}/admin/",
-    )
+    confirmation, alert = _order_texts(store, data, lines, totals, order_id=order_id,
+                                       number=placeholder, tracking_url=tracking_url,
+                                       base_url=base_url)
     customer = upsert_checkout_customer(
         store, name=data.name, phone=data.phone, address=data.address, email=data.email, now=now
     )
-    insert_order_rows(
-        {"id": order_id, "store_id": store.id, "number": placeholder,
-         "channel": req.channel.value, "customer_id": customer.id,
-         "subtotal": totals.subtotal, "discount": totals.discount,
-         "shipping_fee": totals.shipping_fee, "total": totals.total,
-         "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
-         "payment_method": data.payment_method, "courier": data.courier,
-         "recipient_name": data.name, "recipient_phone": data.phone,
-         "shipping_address": data.address, "notes": data.notes, "admin_notes": None,
-         "idempotency_key": data.idempotency_key, "stats_applied": False,
-         "created_at": now, "updated_at": now},
-        [{"order_id": order_id, "product_id": ln.product_id, "code": ln.code, "name": ln.name,
-          "unit_price": ln.unit_price, "qty": ln.qty, "discount": ln.discount,
-          "subtotal": ln.subtotal, "reserved_qty": ln.qty if ln.tracks_stock else 0}
-         for ln in lines],
-        {"order_id": order_id, "kind": "created", "from_status": None,
-         "to_status": OrderStatus.PENDING.value, "actor": req.actor, "data": None,
-         "note": f"Pesanan dibuat dari {req.channel.value}", "created_at": now},
-        outbox_rows(
-            [Message(data.phone, "order_confirmation", confirmation),
-             Message(store.whatsapp, "new_order_admin", alert)],
-            store_id=store.id, order_id=order_id, now=now,
-        ),
-    )
+    insert_order_rows(*_order_rows(
+        store, req, data, lines, totals, order_id=order_id, number=placeholder,
+        customer_id=customer.id, now=now,
+        outbox=[Message(data.phone, "order_confirmation", confirmation),
+                Message(store.whatsapp, "new_order_admin", alert)],
+    ))
     # The rows every checkout contends for (stock of popular products, then the day's
     # counter) come last, so their locks are held for the fewest round trips.
     wanted = [(ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock]
@@ -322,6 +295,53 @@ def _write_order(
         tracking_url=tracking_url, confirmation_text=confirmation.replace(placeholder, number),
         payment_method=data.payment_method,
     )
+
+
+def _order_texts(store: Store, data: CleanCheckout, lines: list[Line], totals: Totals, *,
+                 order_id: str, number: str, tracking_url: str, base_url: str):
+    """The customer's confirmation (seed 000) and the store's new-order alert."""
+    confirmation = messages.order_confirmation_text(
+        store=store, number=number, order_id=order_id, tracking_url=tracking_url,
+        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=totals.subtotal,
+        discount=totals.discount, shipping_fee=totals.shipping_fee, total=totals.total,
+        recipient_name=data.name, recipient_phone=data.phone, address=data.address,
+        courier=data.courier, payment_method=data.payment_method, notes=data.notes,
+    )
+    alert = messages.new_order_admin_text(
+        store=store, number=number, recipient_name=data.name, recipient_phone=data.phone,
+        total=totals.total, item_count=sum(ln.qty for ln in lines),
+        admin_url=f"{base_url}/admin/",
+    )
+    return confirmation, alert
+
+
+def _order_rows(store: Store, req: CheckoutRequest, data: CleanCheckout, lines: list[Line],
+                totals: Totals, *, order_id: str, number: str, customer_id: int, now,
+                outbox: list[Message]) -> tuple[dict, list[dict], dict, list[dict]]:
+    """The new order's rows: the order, its items, its created event, its outbox messages."""
+    order = {
+        "id": order_id, "store_id": store.id, "number": number, "channel": req.channel.value,
+        "customer_id": customer_id, "subtotal": totals.subtotal, "discount": totals.discount,
+        "shipping_fee": totals.shipping_fee, "total": totals.total,
+        "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
+        "payment_method": data.payment_method, "courier": data.courier,
+        "recipient_name": data.name, "recipient_phone": data.phone,
+        "shipping_address": data.address, "notes": data.notes, "admin_notes": None,
+        "idempotency_key": data.idempotency_key, "stats_applied": False,
+        "created_at": now, "updated_at": now,
+    }
+    items = [
+        {"order_id": order_id, "product_id": ln.product_id, "code": ln.code, "name": ln.name,
+         "unit_price": ln.unit_price, "qty": ln.qty, "discount": ln.discount,
+         "subtotal": ln.subtotal, "reserved_qty": ln.qty if ln.tracks_stock else 0}
+        for ln in lines
+    ]
+    event = {
+        "order_id": order_id, "kind": "created", "from_status": None,
+        "to_status": OrderStatus.PENDING.value, "actor": req.actor, "data": None,
+        "note": f"Pesanan dibuat dari {req.channel.value}", "created_at": now,
+    }
+    return order, items, event, outbox_rows(outbox, store_id=store.id, order_id=order_id, now=now)
 
 
 def find_order_by_key(store: Store, key: str) -> Order | None:
