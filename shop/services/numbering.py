@@ -15,11 +15,11 @@ from .sql import upsert
 serials = Serial.__table__
 _SERIAL_UPSERTS: dict[str, object] = {}
 
-#: PostgreSQL: take the counter, number the order and put the number into its queued
-#: messages in one statement, so the hottest row lock of a checkout lives one round trip.
-NUMBER_ORDER_PG = text("""
-WITH counter AS (
-    INSERT INTO serials (name, period, last_number) VALUES (:name, :period, 1)
+#: The end of the PostgreSQL numbering statements: take the counter (the rows it may take
+#: from are `{source}`), number the order, put the number into its queued messages.
+_NUMBERING_SQL = """
+counter AS (
+    INSERT INTO serials (name, period, last_number) {source}
     ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1
     RETURNING last_number
 ), numbered AS (
@@ -30,11 +30,16 @@ WITH counter AS (
     RETURNING orders.number
 ), filled AS (
     UPDATE notifications
-    SET body = replace(body, :placeholder, (SELECT number FROM numbered))
-    WHERE order_id = :order_id
+    SET body = replace(body, :placeholder, numbered.number)
+    FROM numbered WHERE notifications.order_id = :order_id
 )
-SELECT number FROM numbered
-""")
+"""
+#: PostgreSQL: counter, number and messages in one statement, so the hottest row lock of a
+#: checkout lives one round trip.
+NUMBER_ORDER_PG = text(
+    "WITH " + _NUMBERING_SQL.format(source="VALUES (:name, :period, 1)")  # noqa: S608
+    + "SELECT number FROM numbered"  # (a constant fragment; every value is bound)
+)
 _RESERVE_AND_NUMBER: dict[int, object] = {}
 
 
@@ -53,6 +58,8 @@ def _reserve_and_number_pg(lines: int):
         ids = ", ".join(f":p{n}" for n in range(lines))
         wanted = ", ".join(f"(CAST(:p{n} AS integer), CAST(:q{n} AS integer))"
                            for n in range(lines))
+        numbering = _NUMBERING_SQL.format(
+            source="SELECT :name, :period, 1 WHERE (SELECT count(*) FROM taken) = :lines")
         _RESERVE_AND_NUMBER[lines] = text(f"""
 WITH locked AS (
     SELECT id FROM products WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE
@@ -62,22 +69,7 @@ WITH locked AS (
     WHERE products.id = locked.id
       AND (products.stock IS NULL OR products.stock >= wanted.qty)
     RETURNING products.id, products.stock IS NULL AS untracked
-), counter AS (
-    INSERT INTO serials (name, period, last_number)
-    SELECT :name, :period, 1 WHERE (SELECT count(*) FROM taken) = :lines
-    ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1
-    RETURNING last_number
-), numbered AS (
-    UPDATE orders
-    SET number = :prefix || lpad(counter.last_number::text,
-                                 greatest(:width, length(counter.last_number::text)), '0')
-    FROM counter WHERE orders.id = :order_id
-    RETURNING orders.number
-), filled AS (
-    UPDATE notifications
-    SET body = replace(body, :placeholder, numbered.number)
-    FROM numbered WHERE notifications.order_id = :order_id
-)
+), {numbering}
 SELECT (SELECT number FROM numbered) AS number, ARRAY(SELECT id FROM taken) AS reserved,
        ARRAY(SELECT id FROM taken WHERE untracked) AS untracked
 """)  # noqa: S608 - only generated parameter names are formatted in; values are bound
