@@ -1,11 +1,11 @@
 """The reference: a checkout-like transaction written as plain SQL with psycopg.
 
 Customer upsert, order counter, order, 3 items, 3 guarded stock updates, event and outbox, in
-one transaction against the app's schema (shop/models.py), driven by N processes (or threads)
+one transaction against the app's schema (shop/models/), driven by N processes (or threads)
 for a bounded time and count. It measures what PostgreSQL and the driver can do on this
 machine, so the app's checkouts/s can be read as a fraction of it within one run.
 
-The statements follow the tables of shop/models.py; if a NOT NULL column is added there, add
+The statements follow the tables of shop/models/; if a NOT NULL column is added there, add
 it here too.
 """
 

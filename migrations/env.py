@@ -1,9 +1,8 @@
 import logging
 from logging.config import fileConfig
 
-from flask import current_app
-
 from alembic import context
+from flask import current_app
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -74,7 +73,8 @@ def run_migrations_offline():
 
 def render_item(type_, obj, autogen_context):
     """Write the shop's column types as the plain SQL types they are stored as."""
-    if type_ == "type" and hasattr(obj, "impl") and obj.__class__.__module__ == "shop.models":
+    shop_type = obj.__class__.__module__.startswith("shop.models")
+    if type_ == "type" and hasattr(obj, "impl") and shop_type:
         import sqlalchemy as sa
 
         impl = obj.impl

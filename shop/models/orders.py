@@ -1,0 +1,217 @@
+"""Orders, their lines and events, the status machines, and the number counters."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import Money, StrEnumType, UTCDateTime, new_order_id, utcnow
+
+if TYPE_CHECKING:
+    from .customers import Customer
+    from .stores import Store
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    PROCESSING = "PROCESSING"
+    SHIPPED = "SHIPPED"
+    DELIVERED = "DELIVERED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+    REFUNDED = "REFUNDED"
+
+
+class PaymentStatus(enum.StrEnum):
+    PENDING = "PENDING"
+    AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
+    PAID = "PAID"
+    FAILED = "FAILED"
+    REFUNDED = "REFUNDED"
+
+
+class Channel(enum.StrEnum):
+    STOREFRONT = "storefront"
+    B2B = "b2b"
+    WHATSAPP = "whatsapp"
+    ADMIN = "admin"
+    BOT = "bot"
+
+
+#: Allowed status changes; one machine for every channel (DESIGN.md, "Status").
+ORDER_TRANSITIONS: dict[OrderStatus, tuple[OrderStatus, ...]] = {
+    OrderStatus.PENDING: (
+        OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.CANCELLED, OrderStatus.REJECTED,
+    ),
+    OrderStatus.CONFIRMED: (OrderStatus.PROCESSING, OrderStatus.CANCELLED),
+    OrderStatus.PROCESSING: (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.CANCELLED),
+    OrderStatus.SHIPPED: (OrderStatus.DELIVERED, OrderStatus.COMPLETED),
+    OrderStatus.DELIVERED: (OrderStatus.COMPLETED,),
+    OrderStatus.COMPLETED: (OrderStatus.REFUNDED,),
+    OrderStatus.CANCELLED: (),
+    OrderStatus.REJECTED: (),
+    OrderStatus.REFUNDED: (),
+}
+
+PAYMENT_TRANSITIONS: dict[PaymentStatus, tuple[PaymentStatus, ...]] = {
+    PaymentStatus.PENDING: (
+        PaymentStatus.AWAITING_CONFIRMATION, PaymentStatus.PAID, PaymentStatus.FAILED,
+    ),
+    PaymentStatus.AWAITING_CONFIRMATION: (PaymentStatus.PAID, PaymentStatus.PENDING),
+    PaymentStatus.PAID: (PaymentStatus.REFUNDED,),
+    PaymentStatus.FAILED: (),
+    PaymentStatus.REFUNDED: (),
+}
+
+#: Statuses that give reserved stock back.
+STOCK_RETURNING_STATUSES = (OrderStatus.CANCELLED, OrderStatus.REJECTED)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("store_id", "number"),
+        UniqueConstraint("store_id", "idempotency_key"),
+        Index("ix_orders_store_id_created_at", "store_id", "created_at"),
+        Index("ix_orders_store_id_status", "store_id", "status"),
+        Index("ix_orders_customer_id", "customer_id"),
+        CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("discount >= 0 AND discount <= subtotal", name="discount_within_subtotal"),
+    )
+
+    #: Random CUID-style id: the tracking capability, never sequential.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_order_id)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    #: Human-readable, unique within the store: ORD-YYYYMMDD-NNN (B2C) or ORD-YYYY-NNNNNN (B2B).
+    number: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[Channel] = mapped_column(StrEnumType(Channel), default=Channel.STOREFRONT)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    shipping_fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    total: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[OrderStatus] = mapped_column(
+        StrEnumType(OrderStatus), default=OrderStatus.PENDING
+    )
+    payment_status: Mapped[PaymentStatus] = mapped_column(
+        StrEnumType(PaymentStatus), default=PaymentStatus.PENDING
+    )
+    payment_method: Mapped[str | None] = mapped_column(String(50))
+    courier: Mapped[str | None] = mapped_column(String(50))
+    #: Who receives the goods, as given at checkout (the customer may change later).
+    recipient_name: Mapped[str] = mapped_column(String(255))
+    recipient_phone: Mapped[str] = mapped_column(String(20))
+    shipping_address: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    admin_notes: Mapped[str | None] = mapped_column(Text)
+    #: Client-chosen key that makes a resubmitted checkout return the first order.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    #: True while the order counts in the customer's total_spent (COMPLETED and PAID).
+    stats_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    store: Mapped[Store] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
+    )
+    events: Mapped[list[OrderEvent]] = relationship(
+        back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
+    )
+
+    def allowed_transitions(self) -> tuple[OrderStatus, ...]:
+        return ORDER_TRANSITIONS[self.status]
+
+    def can_transition_to(self, status: OrderStatus) -> bool:
+        return status in ORDER_TRANSITIONS[self.status]
+
+    def can_cancel(self) -> bool:
+        return self.can_transition_to(OrderStatus.CANCELLED)
+
+    def is_final(self) -> bool:
+        return not ORDER_TRANSITIONS[self.status]
+
+    def counts_as_purchase(self) -> bool:
+        """Whether the order belongs in the customer's spending (COMPLETED and PAID)."""
+        return self.status == OrderStatus.COMPLETED and self.payment_status == PaymentStatus.PAID
+
+
+class OrderItem(db.Model):
+    """A line of an order: a snapshot of the product as it was sold."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (
+        CheckConstraint("qty > 0", name="qty_positive"),
+        CheckConstraint("reserved_qty >= 0 AND reserved_qty <= qty", name="reserved_within_qty"),
+        Index("ix_order_items_order_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    qty: Mapped[int] = mapped_column(Integer)
+    discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    #: Units this line holds from the product's stock (0 when made to order); given back on
+    #: cancel or reject, so a product that starts tracking stock later is never credited.
+    reserved_qty: Mapped[int] = mapped_column(Integer, default=0)
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class OrderEvent(db.Model):
+    """One thing that happened to an order: the audit trail and the tracking timeline."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order_id", "order_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    #: created, edited, status, payment, notification
+    kind: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    #: "system", "customer", "admin:<email>", "bot" ...
+    actor: Mapped[str] = mapped_column(String(120), default="system")
+    note: Mapped[str | None] = mapped_column(Text)
+    #: What changed, for edits: {"discount": ["0.00", "10000.00"]}.
+    data: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+
+
+class Serial(db.Model):
+    """A counter for human-readable numbers, taken with an atomic update."""
+
+    __tablename__ = "serials"
+    __table_args__ = (UniqueConstraint("name", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What is numbered: "order:<store id>", "b2b-order:<store id>", "legacy-so".
+    name: Mapped[str] = mapped_column(String(64))
+    #: "20261123" for daily counters, "2026" for yearly ones.
+    period: Mapped[str] = mapped_column(String(16))
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
