@@ -60,6 +60,44 @@ class Conflict(ShopError):
     status = 409
 
 
+class StaleChange(Conflict):
+    """Someone else changed the row since it was read (two admins on one order)."""
+
+    code = "stale_change"
+
+
+class CustomerBlocked(Conflict):
+    """The store has blocked this customer's number from ordering."""
+
+    code = "customer_blocked"
+
+
+class IdempotencyKeyReused(Conflict):
+    """An idempotency key sent again with another checkout (other phone or cart)."""
+
+    code = "idempotency_key_reused"
+
+
+class DuplicateValue(Conflict):
+    """A value that must be unique (a phone, an email, a code) is already taken."""
+
+    code = "duplicate"
+
+
+class NotAllowed(ShopError):
+    """The signed-in person may not do this (another store's data, a super admin's task)."""
+
+    code = "forbidden"
+    status = 403
+
+
+class NotSignedIn(ShopError):
+    """The request needs a signed-in admin."""
+
+    code = "unauthorized"
+    status = 401
+
+
 class OutOfStock(Conflict):
     """Not enough stock for one or more items. Like every ShopError raised by an operation,
     it leaves the transaction to be rolled back by the boundary, which undoes what the

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict, InvalidInput
+from ..errors import IdempotencyKeyReused, InvalidInput
 from ..extensions import db
 from ..models import (
     Channel,
@@ -228,7 +228,8 @@ def price_cart(store: Store, cart: dict[str, int]) -> list[Line]:
 
 def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedOrder:
     """Create (or find) the customer and create the PENDING order with its items, event and
-    outbox rows, all in the caller's transaction. Raises InvalidInput, OutOfStock, Conflict.
+    outbox rows, all in the caller's transaction. Raises InvalidInput, OutOfStock,
+    CustomerBlocked or IdempotencyKeyReused.
 
     A repeated idempotency key returns the first order instead of creating a second one,
     also when the cart was emptied by the first success (Back, then submit again). On any
@@ -361,13 +362,13 @@ def _same_checkout(order: Order, items: list[OrderItem], req: CheckoutRequest) -
 
 
 def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: str) -> PlacedOrder:
-    """The first order of a repeated checkout. Raises Conflict if the key was reused for
+    """The first order of a repeated checkout. Raises IdempotencyKeyReused if the key was reused for
     another phone or another cart (an empty cart is a resubmit after the first success)."""
     items = db.session.execute(
         select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
     ).scalars().all()
     if not _same_checkout(order, items, req):
-        raise Conflict(
+        raise IdempotencyKeyReused(
             "idempotency_key sudah dipakai untuk pesanan lain.",
             fields={"idempotency_key": "Sudah dipakai untuk pesanan lain."},
         )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import CustomerBlocked, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Customer, CustomerStatus, Store
 from .sql import upsert
@@ -80,7 +80,7 @@ def _checkout_upsert():
 def upsert_checkout_customer(
     store: Store, *, name: str, phone: str, address: str, email: str | None, now: datetime
 ) -> CustomerSummary:
-    """Create the customer or refresh the known one, and count the order. Raises Conflict.
+    """Create the customer or refresh the known one, and count the order. Raises CustomerBlocked.
 
     One statement: concurrent checkouts of a new number meet on the unique (store, phone)
     and end up with one row; the row stays locked until commit.
@@ -90,7 +90,7 @@ def upsert_checkout_customer(
         "total_orders": 1, "last_visit": now, "created_at": now, "updated_at": now,
     }).one_or_none()
     if row is None:
-        raise Conflict(
+        raise CustomerBlocked(
             "Nomor ini tidak dapat memesan di toko ini. Silakan hubungi toko.",
             fields={"phone": "Nomor diblokir oleh toko."},
         )

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..errors import Conflict, InvalidInput
+from ..errors import InvalidInput, StaleChange
 from ..extensions import db
 from ..models import Customer, Order, OrderEvent, OrderItem, OrderStatus, Product, Store, utcnow
 from .checkout import clean_cart, clean_courier, clean_payment_method, clean_text
@@ -27,7 +27,7 @@ OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESS
 
 def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
     """Apply an admin's edit, recompute totals and record what changed.
-    Raises InvalidInput, NotFound, OutOfStock or Conflict."""
+    Raises InvalidInput, NotFound, OutOfStock or StaleChange."""
     refused = sorted(set(changes) & IMMUTABLE)
     if refused:
         raise InvalidInput(
@@ -96,12 +96,12 @@ def _items_differ(items: list[OrderItem], wanted) -> bool:
 
 def _check_status_unchanged(order: Order) -> None:
     """Lock the row and refuse when another request moved the order on meanwhile: what may be
-    edited depends on the status. Raises Conflict."""
+    edited depends on the status. Raises StaleChange."""
     current = db.session.execute(
         select(Order.status).where(Order.id == order.id).with_for_update()
     ).scalar_one()
     if current != order.status:
-        raise Conflict("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.")
+        raise StaleChange("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.")
 
 
 def _edit_fields(order: Order, changes: dict, diff: dict) -> None:

@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ..errors import Conflict, NotFound, TransitionRefused
+from ..errors import NotFound, StaleChange, TransitionRefused
 from ..extensions import db
 from ..models import (
     ORDER_TRANSITIONS,
@@ -40,7 +40,7 @@ def transition(
     base_url: str | None = None, notify: bool = True,
 ) -> Order:
     """Move an order along the status machine, with event, stock and stats effects.
-    Raises TransitionRefused or Conflict."""
+    Raises TransitionRefused or StaleChange."""
     target = _parse(OrderStatus, to_status, ORDER_TRANSITIONS[order.status], "status")
     if target not in ORDER_TRANSITIONS[order.status]:
         raise _refusal(order.status, target, ORDER_TRANSITIONS[order.status], ORDER_STATUS_LABELS)
@@ -123,7 +123,7 @@ def _refusal(source, target, allowed, labels) -> TransitionRefused:
 
 
 def _guarded_update(order: Order, **changes: tuple) -> None:
-    """Write new values only if the row still holds the old ones. Raises Conflict."""
+    """Write new values only if the row still holds the old ones. Raises StaleChange."""
     table = Order.__table__
     now = utcnow()
     stmt = update(table).where(table.c.id == order.id)
@@ -131,7 +131,7 @@ def _guarded_update(order: Order, **changes: tuple) -> None:
         stmt = stmt.where(table.c[column] == old.value)
     values = {column: new.value for column, (_old, new) in changes.items()}
     if db.session.execute(stmt.values(updated_at=now, **values)).rowcount != 1:
-        raise Conflict("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.")
+        raise StaleChange("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.")
     for column, (_old, new) in changes.items():
         set_committed_value(order, column, new)
     set_committed_value(order, "updated_at", now)

@@ -250,6 +250,7 @@ def test_idempotency_key_reused_for_another_cart_is_a_409(client, burger):
                                         idempotency_key="key-000001"))
 
     assert answer.status_code == 409
+    assert answer.get_json()["code"] == "idempotency_key_reused"
     assert answer.get_json()["fields"] == {"idempotency_key": "Sudah dipakai untuk pesanan lain."}
     assert written() == before
     assert stock("COLA") == 48
@@ -328,6 +329,7 @@ def test_blocked_customer_is_refused_and_nothing_is_written(client, burger, make
     answer = client.post(URL, json=body())
 
     assert answer.status_code == 409
+    assert answer.get_json()["code"] == "customer_blocked"
     assert "phone" in answer.get_json()["fields"]
     assert written() == before
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from shop.errors import Conflict, InvalidInput, OutOfStock
+from shop.errors import CustomerBlocked, IdempotencyKeyReused, InvalidInput, OutOfStock
 from shop.extensions import db
 from shop.models import (
     Customer,
@@ -186,8 +186,9 @@ def test_out_of_stock_lists_every_short_item_and_reserves_nothing(burger, make):
 
 def test_blocked_customer_cannot_order(burger, make):
     make.customer(burger, status="blocked")
-    with pytest.raises(Conflict):
+    with pytest.raises(CustomerBlocked) as raised:
         checkout(burger, [("FRIES", 1)])
+    assert raised.value.code == "customer_blocked"
     db.session.rollback()
     assert rows(Order) == 0
 
@@ -203,8 +204,9 @@ def test_idempotency_key_returns_the_first_order(burger):
 
 def test_idempotency_key_reused_for_another_cart_is_a_conflict(burger):
     checkout(burger, [("COLA", 2)], idempotency_key="checkout-123456")
-    with pytest.raises(Conflict):
+    with pytest.raises(IdempotencyKeyReused) as raised:
         checkout(burger, [("COLA", 3)], idempotency_key="checkout-123456")
+    assert raised.value.code == "idempotency_key_reused"
 
 
 def test_malformed_idempotency_key_is_refused(burger):

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
-from shop.errors import Conflict, InvalidInput, NotFound, OutOfStock
+from shop.errors import InvalidInput, NotFound, OutOfStock, StaleChange
 from shop.extensions import db
 from shop.models import Customer, Order, OrderEvent, OrderItem, Product
 from shop.services.money import format_rupiah
@@ -530,7 +530,7 @@ def test_order_shipped_by_someone_else_meanwhile_keeps_its_money(make, store):
     assert order.status == "PROCESSING"
     before = snapshot(order)
 
-    with pytest.raises(Conflict):
+    with pytest.raises(StaleChange):
         edit_order(order, {"discount": "10000"}, actor=ADMIN)
     db.session.rollback()
 

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from shop.errors import Conflict, TransitionRefused
+from shop.errors import StaleChange, TransitionRefused
 from shop.extensions import db
 from shop.models import (
     ORDER_TRANSITIONS,
@@ -336,10 +336,10 @@ def test_stale_order_gets_conflict_and_changes_nothing(make, store, seen, meanwh
     stock_before, events_before = stock("COLA"), len(events_of(mine))
     told_before = len(status_messages(mine))
 
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(StaleChange) as raised:
         transition(mine, wanted, actor=ADMIN)
 
-    assert type(raised.value) is Conflict and raised.value.code == "conflict"
+    assert type(raised.value) is StaleChange and raised.value.code == "stale_change"
     assert "diubah oleh orang lain" in raised.value.message
     assert status_in_db(mine)[0] == meanwhile
     assert (stock("COLA"), len(events_of(mine)), len(status_messages(mine))) == (
@@ -352,7 +352,7 @@ def test_two_admins_cancelling_the_same_order_return_the_stock_once(make, store)
     transition(theirs, "CANCELLED", actor="admin:budi@toko.test")
     db.session.commit()
 
-    with pytest.raises(Conflict):
+    with pytest.raises(StaleChange):
         transition(mine, "CANCELLED", actor=ADMIN)
     db.session.rollback()
 
@@ -366,10 +366,10 @@ def test_stale_payment_gets_conflict_and_changes_nothing(make, store):
     set_payment_status(theirs, "AWAITING_CONFIRMATION", actor="customer")
     db.session.commit()
 
-    with pytest.raises(Conflict) as raised:
+    with pytest.raises(StaleChange) as raised:
         set_payment_status(mine, "FAILED", actor=ADMIN)
 
-    assert type(raised.value) is Conflict
+    assert type(raised.value) is StaleChange and raised.value.code == "stale_change"
     assert status_in_db(mine) == ("PENDING", "AWAITING_CONFIRMATION")
     assert db.session.scalar(select(func.count()).select_from(OrderEvent).where(
         OrderEvent.order_id == mine.id, OrderEvent.kind == "payment")) == 1
