@@ -59,10 +59,14 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _load_user(user_id: str):
-    """The active admin behind a login session, if any."""
+def _load_user(login_id: str):
+    """The active admin behind a login session ("<id>:<session key>"), if any: a disabled
+    admin, or one whose session key changed, is signed out at the next request."""
     from .extensions import db
-    from .models import User
+    from .models import AdminUser
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.is_active else None
+    user_id, _, key = login_id.partition(":")
+    user = db.session.get(AdminUser, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.is_active or user.session_key != key:
+        return None
+    return user

@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from .errors import ShopError
 from .extensions import db
-from .models import Product, Store, User
+from .models import AdminRole, AdminUser, Product, Store
 
 DEMO_STORE = {
     "slug": "burgerchina", "name": "Burger China", "whatsapp": "6281111111111",
@@ -50,13 +50,13 @@ def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
                 store_id=store.id, code=code, name=name, category=category,
                 price=Decimal(price), stock=stock, description=description,
             ))
-    admin = db.session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
+    admin = db.session.scalar(select(AdminUser).where(AdminUser.email == DEMO_ADMIN_EMAIL))
     password = None
     if admin is None or reset_password:
         password = secrets.token_urlsafe(9)
         if admin is None:
-            admin = User(email=DEMO_ADMIN_EMAIL, name="Admin Burger China", role="super_admin",
-                         store_id=store.id, password_hash="")
+            admin = AdminUser(email=DEMO_ADMIN_EMAIL, name="Admin Burger China",
+                              role=AdminRole.SUPER_ADMIN, password_hash="")
             db.session.add(admin)
         admin.password_hash = generate_password_hash(password)
     db.session.flush()

@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from shop.extensions import db
-from shop.models import Customer, Product, Store, User
+from shop.models import AdminUser, Customer, Product, Store
 
 
 def test_seed_demo_creates_the_burgerchina_store_and_prints_admin_credentials(runner):
@@ -26,12 +26,12 @@ def test_seed_demo_creates_the_burgerchina_store_and_prints_admin_credentials(ru
 
 def test_seed_demo_twice_changes_nothing(runner):
     runner.invoke(args=["seed-demo"])
-    password_hash = db.session.scalar(select(User.password_hash))
+    password_hash = db.session.scalar(select(AdminUser.password_hash))
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "already exists" in result.output
     assert db.session.scalar(select(func.count()).select_from(Store)) == 1
     assert db.session.scalar(select(func.count()).select_from(Product)) == 8
-    assert db.session.scalar(select(User.password_hash)) == password_hash
+    assert db.session.scalar(select(AdminUser.password_hash)) == password_hash
 
 
 def test_import_customers_command_reports_rejected_rows(runner, make, tmp_path):

@@ -3,28 +3,35 @@
 One module per concept; everything is importable from `shop.models` as before.
 """
 
-from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, utcnow
-from .catalog import Product
+from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, new_public_id, utcnow
+from .catalog import Product, ProductPhoto, StockMovement
 from .customers import Customer, CustomerStatus, CustomerType, Gender, MembershipLevel
-from .messages import Notification, NotificationStatus
+from .dealers import SalesStaff, Shop, StaffPosition
+from .messages import Notification, NotificationChannel, NotificationStatus
 from .orders import (
     ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     STOCK_RETURNING_STATUSES,
     Channel,
+    EventKind,
     Order,
     OrderEvent,
     OrderItem,
     OrderStatus,
+    PaymentMethod,
     PaymentStatus,
     Serial,
 )
-from .stores import Store, User
+from .payments import Carrier, Payment, PaymentRecordStatus, Shipment, ShipmentStatus
+from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
 __all__ = [
-    "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES", "Channel",
-    "Customer", "CustomerStatus", "CustomerType", "Gender", "MembershipLevel", "Money",
-    "Notification", "NotificationStatus", "Order", "OrderEvent", "OrderItem", "OrderStatus",
-    "PaymentStatus", "Product", "Serial", "Store", "StrEnumType", "UTCDateTime", "User",
-    "new_order_id", "utcnow",
+    "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES",
+    "AdminRole", "AdminUser", "Carrier", "Channel", "Customer", "CustomerStatus",
+    "CustomerType", "EventKind", "Gender", "LoginAttempt", "MembershipLevel", "Money",
+    "Notification", "NotificationChannel", "NotificationStatus", "Order", "OrderEvent",
+    "OrderItem", "OrderStatus", "Payment", "PaymentMethod", "PaymentRecordStatus",
+    "PaymentStatus", "Product", "ProductPhoto", "SalesStaff", "Serial", "Shipment",
+    "ShipmentStatus", "Shop", "StaffPosition", "StockMovement", "Store", "StrEnumType",
+    "UTCDateTime", "admin_user_stores", "new_order_id", "new_public_id", "utcnow",
 ]

@@ -18,14 +18,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def new_order_id() -> str:
-    """A CUID-style id: 'c' and 25 base-36 characters of 129 random bits. Never sequential."""
+def new_public_id(prefix: str = "c") -> str:
+    """An opaque id for public answers: the prefix and 25 base-36 characters of 129 random
+    bits, so nothing about a row's age or count can be read from it."""
     value = secrets.randbits(129)
     chars = []
     for _ in range(25):
         value, rest = divmod(value, 36)
         chars.append(_BASE36[rest])
-    return "c" + "".join(chars)
+    return prefix + "".join(chars)
+
+
+def new_order_id() -> str:
+    """A CUID-style id: 'c' and 25 base-36 characters of 129 random bits. Never sequential."""
+    return new_public_id("c")
 
 
 class UTCDateTime(TypeDecorator):
@@ -66,11 +72,11 @@ class Money(TypeDecorator):
 class StrEnumType(TypeDecorator):
     """A Python StrEnum kept as its plain string value in a VARCHAR column."""
 
-    impl = String(32)
+    impl = String
     cache_ok = True
 
-    def __init__(self, enum_class: type[enum.StrEnum]):
-        super().__init__()
+    def __init__(self, enum_class: type[enum.StrEnum], length: int = 32):
+        super().__init__(length)
         self.enum_class = enum_class
 
     def process_bind_param(self, value, dialect):

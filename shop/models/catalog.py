@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Money, UTCDateTime, utcnow
@@ -50,6 +50,13 @@ class Product(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    photos: Mapped[list[ProductPhoto]] = relationship(
+        order_by="ProductPhoto.position", cascade="all, delete-orphan"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
     def tracks_stock(self) -> bool:
         """Whether checkout must reserve stock for this product."""
         return self.stock is not None
@@ -59,3 +66,37 @@ class Product(db.Model):
 
     def is_low_on_stock(self) -> bool:
         return self.stock is not None and 0 < self.stock <= self.low_stock_threshold
+
+
+class ProductPhoto(db.Model):
+    """A photo of a product, resized for the web and stored under a random name."""
+
+    __tablename__ = "product_photos"
+    __table_args__ = (Index("ix_product_photos_product_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    #: File name in the upload folder: 32 random hex characters and the format's extension.
+    filename: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    #: Order of the photos; the first is the product's main photo.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StockMovement(db.Model):
+    """A change of a product's stock made by hand, with its reason (seed 002)."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_product_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    #: Stock before and after; None means not tracked (unlimited).
+    stock_before: Mapped[int | None] = mapped_column(Integer)
+    stock_after: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    #: "admin:<email>" of whoever made the change.
+    actor: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Money, StrEnumType, UTCDateTime, utcnow
+from .base import Money, StrEnumType, UTCDateTime, new_public_id, utcnow
 
 if TYPE_CHECKING:
     from .stores import Store
@@ -65,6 +65,9 @@ class Customer(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: Opaque id shown to the public (the checkout's answer); the sequential id stays inside.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True,
+                                           default=lambda: new_public_id("cu"))
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
     name: Mapped[str] = mapped_column(String(255))
     #: Normalized digits without '+': 6281234567890.
@@ -103,3 +106,6 @@ class Customer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     store: Mapped[Store] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone})"

@@ -19,6 +19,11 @@ class NotificationStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class NotificationChannel(enum.StrEnum):
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+
+
 class Notification(db.Model):
     """An outbox row: a message to deliver after the commit that caused it."""
 
@@ -31,7 +36,9 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
     order_id: Mapped[str | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
-    channel: Mapped[str] = mapped_column(String(20), default="whatsapp")
+    channel: Mapped[NotificationChannel] = mapped_column(
+        StrEnumType(NotificationChannel, 20), default=NotificationChannel.WHATSAPP
+    )
     #: Normalized phone (or email address for the email channel).
     recipient: Mapped[str] = mapped_column(String(255))
     #: Template key: order_confirmation, new_order_admin, order_status ...

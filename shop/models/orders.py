@@ -48,6 +48,26 @@ class PaymentStatus(enum.StrEnum):
     REFUNDED = "REFUNDED"
 
 
+class PaymentMethod(enum.StrEnum):
+    """Payment methods of seed 002; card payments need a gateway (not offered yet)."""
+
+    BANK_TRANSFER = "bank_transfer"
+    E_WALLET = "e_wallet"
+    COD = "cod"
+    CREDIT_CARD = "credit_card"
+
+
+class EventKind(enum.StrEnum):
+    """What an OrderEvent records."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    STATUS = "status"
+    PAYMENT = "payment"
+    SHIPMENT = "shipment"
+    NOTIFICATION = "notification"
+
+
 class Channel(enum.StrEnum):
     STOREFRONT = "storefront"
     B2B = "b2b"
@@ -114,7 +134,7 @@ class Order(db.Model):
     payment_status: Mapped[PaymentStatus] = mapped_column(
         StrEnumType(PaymentStatus), default=PaymentStatus.PENDING
     )
-    payment_method: Mapped[str | None] = mapped_column(String(50))
+    payment_method: Mapped[PaymentMethod | None] = mapped_column(StrEnumType(PaymentMethod, 50))
     courier: Mapped[str | None] = mapped_column(String(50))
     #: Who receives the goods, as given at checkout (the customer may change later).
     recipient_name: Mapped[str] = mapped_column(String(255))
@@ -189,8 +209,7 @@ class OrderEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
-    #: created, edited, status, payment, notification
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[EventKind] = mapped_column(StrEnumType(EventKind, 20))
     from_status: Mapped[str | None] = mapped_column(String(32))
     to_status: Mapped[str | None] = mapped_column(String(32))
     #: "system", "customer", "admin:<email>", "bot" ...

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import UTCDateTime, utcnow
+from .base import StrEnumType, UTCDateTime, new_public_id, utcnow
+
+
+class AdminRole(enum.StrEnum):
+    SUPER_ADMIN = "super_admin"
+    ADMIN = "admin"
 
 
 class Store(db.Model):
@@ -25,24 +31,73 @@ class Store(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
     #: [{"bank": "BCA", "number": "1234567890", "holder": "Burger China"}]
     bank_accounts: Mapped[list] = mapped_column(JSON, default=list)
+    #: [{"provider": "GoPay", "number": "081234567890", "holder": "Burger China"}]
+    e_wallets: Mapped[list] = mapped_column(JSON, default=list)
     #: Couriers offered at checkout; empty means free text.
     couriers: Mapped[list] = mapped_column(JSON, default=list)
+    #: Normalized WhatsApp numbers of the admins who get the new-order alert.
+    admin_whatsapp: Mapped[list] = mapped_column(JSON, default=list)
+    #: File name of the logo in the upload folder (random, set by the back office).
+    logo: Mapped[str | None] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self) -> str:
+        return self.name
 
 
-class User(UserMixin, db.Model):
-    """An admin of the back office."""
+admin_user_stores = Table(
+    "admin_user_stores", db.metadata,
+    Column("admin_user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("store_id", Integer, ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AdminUser(UserMixin, db.Model):
+    """A person of the business in the back office."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(255), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    #: A slow hash (scrypt), never the password.
     password_hash: Mapped[str] = mapped_column(String(255))
-    #: "super_admin" or "admin".
-    role: Mapped[str] = mapped_column(String(20), default="admin")
-    #: The store an admin works for; None for a super admin of every store.
-    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id"))
+    role: Mapped[AdminRole] = mapped_column(StrEnumType(AdminRole, 20), default=AdminRole.ADMIN)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Part of the login cookie's id: a new value (disable, new password) ends every session.
+    session_key: Mapped[str] = mapped_column(String(32), default=lambda: new_public_id("s"))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    #: The stores an `admin` manages; a `super_admin` manages every store.
+    stores: Mapped[list[Store]] = relationship(secondary=admin_user_stores, order_by=Store.id)
+
+    def get_id(self) -> str:
+        """The login cookie's id: user id and session key."""
+        return f"{self.id}:{self.session_key}"
+
+    def is_super_admin(self) -> bool:
+        return self.role == AdminRole.SUPER_ADMIN
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class LoginAttempt(db.Model):
+    """One try at the admin login: counted per account and per client address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_created_at", "email", "created_at"),
+        Index("ix_login_attempts_client_created_at", "client", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255))
+    client: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
