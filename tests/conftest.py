@@ -14,6 +14,7 @@ from werkzeug.serving import make_server
 
 from shop import create_app
 from shop.extensions import db
+from shop.models import Store
 
 from .factories import Factories
 
@@ -114,6 +115,12 @@ def runner(app, database):
 def make(app, database) -> Factories:
     """Factories for stores, products, customers and orders (committed to the test's savepoint)."""
     return Factories()
+
+
+@pytest.fixture
+def burger(make: Factories) -> Store:
+    """Burger China of seed 000 with its menu (Factories.burger_store)."""
+    return make.burger_store()
 
 
 @pytest.fixture

@@ -11,6 +11,17 @@ from shop.services.checkout import CheckoutRequest, PlacedOrder, place_order
 
 _seq = itertools.count(1)
 
+#: Burger China's menu in the tests: code, name, category, price, stock (None: made to
+#: order), active.
+BURGER_MENU = [
+    ("BRG-CHEESE", "Burger Cheese", "Burger", "25000", None, True),
+    ("FRIES", "French Fries", "Snack", "15000", None, True),
+    ("COLA", "Cola", "Minuman", "8000", 50, True),
+    ("NUGGET", "Nugget", "Snack", "18000", 3, True),
+    ("SUNDAE", "Sundae", "Dessert", "12000", 0, True),
+    ("OLD", "Menu Lama", "Burger", "5000", None, False),
+]
+
 
 class Factories:
     def store(self, slug: str | None = None, **fields) -> Store:
@@ -25,6 +36,17 @@ class Factories:
         store = Store(**values)
         db.session.add(store)
         db.session.commit()
+        return store
+
+    def burger_store(self) -> Store:
+        """Burger China of seed 000 ("burgerchina"), with the menu the tests order from:
+        made-to-order burger and fries, Cola (50 in stock), Nugget (3, below the low-stock
+        threshold), Sundae (sold out) and an inactive old menu item."""
+        store = self.store("burgerchina", name="Burger China", whatsapp="6281111111111",
+                           address="Jl. Gajah Mada 1, Jakarta", timezone="Asia/Jakarta")
+        for code, name, category, price, stock, active in BURGER_MENU:
+            self.product(store, code, price, name=name, category=category, stock=stock,
+                         is_active=active)
         return store
 
     def product(self, store: Store, code: str | None = None, price="25000", **fields) -> Product:

@@ -23,17 +23,6 @@ from tests.conftest import counted
 URL = "/api/orders/create-from-checkout"
 
 
-@pytest.fixture
-def burger(make):
-    store = make.store("burgerchina", name="Burger China")
-    make.product(store, "BRG-CHEESE", "25000", name="Burger Cheese")
-    make.product(store, "FRIES", "15000", name="French Fries")
-    make.product(store, "COLA", "8000", name="Cola", stock=50)
-    make.product(store, "SUNDAE", "12000", name="Sundae", stock=0)
-    make.product(store, "OLD", "5000", name="Menu Lama", is_active=False)
-    return store
-
-
 def body(**changes) -> dict:
     """Budi's order of seed 000, with some fields changed (None removes a field)."""
     values = {

@@ -34,15 +34,6 @@ def rows(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-@pytest.fixture
-def burger(make):
-    store = make.store("burgerchina", name="Burger China")
-    make.product(store, "BRG-CHEESE", "25000", name="Burger Cheese")
-    make.product(store, "FRIES", "15000", name="French Fries")
-    make.product(store, "COLA", "8000", name="Cola", stock=50)
-    return store
-
-
 def test_first_checkout_creates_customer_and_pending_order(burger):
     placed = checkout(burger, [("BRG-CHEESE", 2), ("FRIES", 1)], courier="JNE Regular",
                       payment_method="bank_transfer", notes="Tanpa bawang ya")
@@ -164,8 +155,7 @@ def test_bad_checkout_is_refused_and_writes_nothing(burger, case, fields, items,
     assert db.session.scalar(select(Product.stock).where(Product.code == "COLA")) == 50
 
 
-def test_inactive_product_is_refused(burger, make):
-    make.product(burger, "OLD", "1000", is_active=False, name="Menu Lama")
+def test_inactive_product_is_refused(burger):
     with pytest.raises(InvalidInput, match="Menu Lama"):
         checkout(burger, [("OLD", 1)])
 
@@ -177,10 +167,9 @@ def test_product_of_another_store_is_refused(burger, make):
         checkout(burger, [("SECRET", 1)])
 
 
-def test_out_of_stock_lists_every_short_item_and_reserves_nothing(burger, make):
-    make.product(burger, "NUGGET", "18000", name="Nugget", stock=0)
+def test_out_of_stock_lists_every_short_item_and_reserves_nothing(burger):
     with pytest.raises(OutOfStock) as raised:
-        checkout(burger, [("COLA", 51), ("NUGGET", 1)])
+        checkout(burger, [("COLA", 51), ("NUGGET", 4)])  # 50 and 3 in stock
     assert raised.value.details["items"] == ["Cola", "Nugget"]
 
 

@@ -31,15 +31,6 @@ BUDI = {
 FIELDS = ("name", "phone", "address", "email", "courier", "payment_method", "notes")
 
 
-@pytest.fixture
-def burger(make):
-    store = make.store("burgerchina", name="Burger China", whatsapp="6281111111111")
-    make.product(store, "BRG-CHEESE", "25000", name="Burger Cheese", category="Burger")
-    make.product(store, "FRIES", "15000", name="French Fries", category="Snack")
-    make.product(store, "COLA", "8000", name="Cola", category="Minuman", stock=50)
-    return store
-
-
 def add(client, code, qty):
     answer = client.post("/store/burgerchina/cart", data={"code": code, "qty": qty},
                          headers={"Accept": "application/json"})

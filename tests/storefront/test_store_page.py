@@ -11,18 +11,6 @@ from shop.models import Product
 
 
 @pytest.fixture
-def burger(make):
-    store = make.store("burgerchina", name="Burger China", address="Jl. Gajah Mada 1, Jakarta")
-    make.product(store, "BRG-CHEESE", "25000", name="Burger Cheese", category="Burger")
-    make.product(store, "FRIES", "15000", name="French Fries", category="Snack")
-    make.product(store, "COLA", "8000", name="Cola", category="Minuman", stock=50)
-    make.product(store, "NUGGET", "18000", name="Nugget", category="Snack", stock=3)
-    make.product(store, "SUNDAE", "12000", name="Sundae", category="Dessert", stock=0)
-    make.product(store, "OLD", "5000", name="Menu Lama", category="Burger", is_active=False)
-    return store
-
-
-@pytest.fixture
 def other_store(make):
     store = make.store("warungsate", name="Warung Sate")
     make.product(store, "SATE", "20000", name="Sate Ayam", category="Sate")

@@ -16,16 +16,6 @@ from shop.services.orders import set_payment_status, transition
 from tests.conftest import counted
 
 
-@pytest.fixture
-def burger(make):
-    store = make.store("burgerchina", name="Burger China", whatsapp="6281111111111",
-                       timezone="Asia/Jakarta")
-    make.product(store, "BRG-CHEESE", "25000", name="Burger Cheese")
-    make.product(store, "FRIES", "15000", name="French Fries")
-    make.product(store, "COLA", "8000", name="Cola", stock=50)
-    return store
-
-
 def place(make, store, **fields) -> Order:
     """Budi's order of seed 000: 2x Burger Cheese and 1x French Fries, Rp 65.000."""
     values = {"name": "Budi Santoso", "phone": "081234567890",
