@@ -6,6 +6,10 @@ import os
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - the refused default
+#: The values SHOP_ENV may take. Anything else is refused rather than read as development:
+#: `SHOP_ENV=Production` must not quietly run with the default secret. Tests need no value of
+#: their own; they set Flask's TESTING.
+ENV_NAMES = ("development", "production")
 
 
 class ConfigError(RuntimeError):
@@ -54,16 +58,23 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     }
-    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
-    config["SESSION_COOKIE_SECURE"] = config["ENV_NAME"] == "production"
     if overrides:
         config.update(overrides)
+    # Derived after the overrides, so that overriding REDIS_URL or ENV_NAME carries through.
+    config.setdefault("RATELIMIT_STORAGE_URI", config["REDIS_URL"] or "memory://")
+    config.setdefault("SESSION_COOKIE_SECURE", config["ENV_NAME"] == "production")
     check_config(config)
     return config
 
 
 def check_config(config: dict) -> None:
-    """Refuse to run production with settings that are only safe on a laptop. Raises ConfigError."""
+    """Refuse an unknown SHOP_ENV, and production with settings that are only safe on a laptop.
+    Raises ConfigError."""
+    if config["ENV_NAME"] not in ENV_NAMES:
+        raise ConfigError(
+            f"SHOP_ENV={config['ENV_NAME']!r} is not a known environment; use one of: "
+            + ", ".join(ENV_NAMES)
+        )
     if config["ENV_NAME"] != "production":
         return
     if config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(config["SECRET_KEY"]) < 16:
@@ -73,3 +84,9 @@ def check_config(config: dict) -> None:
     if not config["PUBLIC_BASE_URL"].startswith("https://"):
         # Links in WhatsApp messages must not come from a client's Host header.
         raise ConfigError("PUBLIC_BASE_URL must be the shop's https:// address in production")
+    if config["RATELIMIT_ENABLED"] and config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+        # In memory, every web process counts on its own: N workers allow N times the limit.
+        raise ConfigError(
+            "REDIS_URL must be set in production, so that all web processes share the rate "
+            "limits (or turn them off with RATELIMIT_ENABLED=false)"
+        )

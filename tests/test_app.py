@@ -42,5 +42,6 @@ def test_production_starts_with_a_real_secret(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@127.0.0.1/shop")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://toko.example")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
