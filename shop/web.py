@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_babel import get_locale, gettext, refresh
 
 from .services.labels import (
@@ -18,6 +19,23 @@ from .services.money import format_rupiah
 from .services.phones import local_phone, mask_phone
 
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+#: The Content-Security-Policy of every response; script-src gains this request's nonce when a
+#: page used one, style-src is widened for the back office (see content_security_policy).
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+#: Pages that may never be stored by a browser or proxy: the checkout page and its success
+#: page carry the idempotency key and the tracking link (the order's capability).
+NO_STORE_ENDPOINTS = frozenset({"storefront.checkout"})
+ADMIN_PREFIX = "/admin"
 
 
 def public_base_url() -> str:
@@ -40,6 +58,42 @@ def page_payment_label(method: str | None, store=None) -> str:
     return label.replace(base, gettext(base), 1) if base else label
 
 
+def csp_nonce() -> str:
+    """This request's script nonce, made the first time a template or view asks for it."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(16)
+    return nonce
+
+
+def _is_admin_path(path: str) -> bool:
+    """The back office (Flask-Admin) lives under /admin."""
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def _must_not_be_stored() -> bool:
+    """Checkout and success pages, and every back-office page: they show personal data."""
+    if request.endpoint in NO_STORE_ENDPOINTS:
+        return True
+    # The back office's own static files (jQuery, Bootstrap) hold nothing private and are
+    # loaded by every admin page: they keep the default revalidation.
+    return _is_admin_path(request.path) and not (request.endpoint or "").endswith(".static")
+
+
+def content_security_policy(path: str, nonce: str | None) -> str:
+    """The policy for one response: the nonce only if the page used one."""
+    policy = dict(CSP)
+    if nonce is not None:
+        policy["script-src"] += f" 'nonce-{nonce}'"
+    if _is_admin_path(path):
+        # Flask-Admin's widgets (form.js's date-range filter and map fields, x-editable) write
+        # style="..." attributes, which no nonce can allow. An injected style can restyle a
+        # page but not run code; scripts stay on 'self' plus the nonce. No nonce in style-src:
+        # beside one, browsers ignore 'unsafe-inline'. The storefront needs none of this.
+        policy["style-src"] += " 'unsafe-inline'"
+    return "; ".join(f"{name} {sources}" for name, sources in policy.items())
+
+
 def init_web(app: Flask) -> None:
     """Register filters and default security headers."""
     app.jinja_env.filters.update(
@@ -48,7 +102,7 @@ def init_web(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         ORDER_STATUS_LABELS=ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS=PAYMENT_STATUS_LABELS,
-        payment_method_label=page_payment_label, get_locale=get_locale,
+        payment_method_label=page_payment_label, get_locale=get_locale, csp_nonce=csp_nonce,
     )
 
     @app.before_request
@@ -67,7 +121,18 @@ def init_web(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        """CSP, no sniffing, no framing, no referrer outside the shop; no-store where private."""
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(request.path, g.get("csp_nonce"))
+        )
+        if _must_not_be_stored():
+            response.headers["Cache-Control"] = "no-store"
         return response
+
+    @app.teardown_request
+    def forget_csp_nonce(_error):
+        """One nonce per request, even when the app context (and so g) outlives the request."""
+        g.pop("csp_nonce", None)
