@@ -9,6 +9,7 @@ from ..extensions import db, limiter
 from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
 from ..services.money import money_json
 from ..services.stores import get_store
+from ..services.validation import check_characters
 from ..web import public_base_url
 from . import bp
 
@@ -27,7 +28,8 @@ def create_from_checkout():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest("Body harus berupa objek JSON.")
-    store = get_store(_field(body, "store", required=True))
+    slug = check_characters(_field(body, "store", required=True), field="store", label="Toko")
+    store = get_store(slug)
     placed = place_order(store, CheckoutRequest(
         items=_items(body.get("items")), **{name: _field(body, name) for name in TEXT_FIELDS},
     ), base_url=public_base_url())

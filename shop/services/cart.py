@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from ..errors import InvalidInput
 from ..models import Product, Store
-from .checkout import MAX_LINES, clean_quantity
 from .stores import products_by_code
+from .validation import MAX_LINES, clean_quantity, is_product_code
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def without_unavailable(cart: dict[str, int], view: CartView) -> dict[str, int]:
 def add_to_cart(store: Store, cart: dict[str, int], code: str, qty) -> dict[str, int]:
     """Add qty of a product that can be bought now. Raises InvalidInput or OutOfStock."""
     amount = clean_quantity(qty)
-    product = products_by_code(store, [code]).get(code) if code else None
+    product = products_by_code(store, [code]).get(code) if is_product_code(code) else None
     if product is None or not product.is_active:
         raise InvalidInput("Produk tidak tersedia.", fields={"code": "Produk tidak tersedia."})
     new_qty = clean_quantity(cart.get(code, 0) + amount)

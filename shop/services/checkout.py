@@ -25,17 +25,14 @@ from ..models import (
 from . import messages
 from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
 from .inventory import out_of_stock, reserve_stock
-from .labels import STOREFRONT_PAYMENT_METHODS
 from .money import Line, Totals, compute_totals
 from .notifications import Message, outbox_rows
 from .numbering import assign_order_number, early_order_number
 from .order_rows import insert_order_rows
 from .phones import normalize_phone
+from .validation import clean_cart, clean_courier, clean_payment_method, clean_text
 
-MAX_QTY = 1000
-MAX_LINES = 50
-MAX_TEXT = 1000
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 
 PRICE_QUERY = select(
     Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active
@@ -92,52 +89,6 @@ class PlacedOrder:
     created: bool = True
 
 
-def clean_text(value, *, field: str, label: str, required: bool = False, limit: int = MAX_TEXT):
-    """A trimmed optional (or required) text of bounded length. Raises InvalidInput."""
-    if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"{label} tidak valid.", fields={field: "Harus berupa teks."})
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{label} wajib diisi.", fields={field: "Wajib diisi."})
-    if len(text) > limit:
-        raise InvalidInput(
-            f"{label} terlalu panjang.", fields={field: f"Maksimal {limit} huruf."}
-        )
-    return text or None
-
-
-def clean_quantity(raw) -> int:
-    """A whole quantity from 1 to 1,000. Raises InvalidInput."""
-    qty = None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        qty = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
-        qty = int(raw.strip())
-    if qty is None or qty <= 0 or qty > MAX_QTY:
-        raise InvalidInput(
-            "Jumlah harus antara 1 dan 1.000.",
-            fields={"items": f"Jumlah harus 1 sampai {MAX_QTY}."},
-        )
-    return qty
-
-
-def clean_cart(items) -> dict[str, int]:
-    """Codes with quantities, merged by code, in the shopper's order. Raises InvalidInput."""
-    if not items:
-        raise InvalidInput("Keranjang masih kosong.", fields={"items": "Keranjang kosong."})
-    if len(items) > MAX_LINES:
-        raise InvalidInput(
-            f"Maksimal {MAX_LINES} produk per pesanan.", fields={"items": "Terlalu banyak produk."}
-        )
-    cart: dict[str, int] = {}
-    for code, raw_qty in items:
-        if not isinstance(code, str) or not code.strip() or len(code.strip()) > 50:
-            raise InvalidInput("Kode produk tidak valid.", fields={"items": "Kode tidak valid."})
-        code = code.strip()
-        cart[code] = clean_quantity(cart.get(code, 0) + clean_quantity(raw_qty))
-    return cart
-
-
 def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
     """Validate every field of a checkout without touching the database. Raises InvalidInput."""
     errors: dict[str, str] = {}
@@ -166,30 +117,11 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
     return CleanCheckout(**values)
 
 
-def clean_courier(store: Store, raw) -> str | None:
-    """One of the store's couriers (free text when the store lists none). Raises InvalidInput."""
-    courier = clean_text(raw, field="courier", label="Kurir", limit=50)
-    if courier and store.couriers and courier not in store.couriers:
-        raise InvalidInput("Kurir tidak tersedia.", fields={"courier": "Pilih kurir dari daftar."})
-    return courier
-
-
-def clean_payment_method(raw) -> str | None:
-    """A payment method the shop offers (bank_transfer, e_wallet, cod; card payments need a
-    gateway, which comes later). Raises InvalidInput."""
-    method = clean_text(raw, field="payment_method", label="Metode bayar", limit=50)
-    if method and method not in STOREFRONT_PAYMENT_METHODS:
-        raise InvalidInput(
-            "Metode bayar tidak tersedia.", fields={"payment_method": "Pilih metode dari daftar."}
-        )
-    return method
-
-
 def clean_idempotency_key(raw) -> str | None:
     """8-64 characters of [A-Za-z0-9_.:-], or None. Raises InvalidInput."""
     if raw in (None, ""):
         return None
-    if not isinstance(raw, str) or not KEY_PATTERN.match(raw):
+    if not isinstance(raw, str) or not KEY_PATTERN.fullmatch(raw):
         raise InvalidInput(
             "idempotency_key tidak valid.",
             fields={"idempotency_key": "8-64 huruf, angka atau _ . : -"},

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Customer, Store, utcnow
-from .checkout import clean_text
 from .customers import clean_email, clean_name
 from .phones import normalize_phone
+from .validation import clean_text
 
 COLUMNS = ("name", "phone", "email", "address")
 MAX_ROWS = 50_000
@@ -81,7 +81,7 @@ def _clean_row(row: dict) -> dict:
     try:
         name = clean_name(row.get("name"))
     except InvalidInput as error:
-        raise InvalidInput("nama " + error.message.rstrip(".").lower()) from None
+        raise InvalidInput(error.message.rstrip(".").lower()) from None
     try:
         phone = normalize_phone(row.get("phone"))
     except InvalidInput:
@@ -90,5 +90,8 @@ def _clean_row(row: dict) -> dict:
         email = clean_email(row.get("email"))
     except InvalidInput:
         raise InvalidInput(f"email tidak valid: {(row.get('email') or '').strip()!r}") from None
-    address = clean_text(row.get("address"), field="address", label="Alamat")
+    try:
+        address = clean_text(row.get("address"), field="address", label="Alamat")
+    except InvalidInput as error:
+        raise InvalidInput(error.message.rstrip(".").lower()) from None
     return {"name": name, "phone": phone, "email": email, "address": address}

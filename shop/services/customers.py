@@ -11,6 +11,7 @@ from ..errors import CustomerBlocked, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Customer, CustomerStatus, Store
 from .sql import upsert
+from .validation import check_characters
 
 MAX_NAME = 255
 MAX_EMAIL = 255
@@ -27,8 +28,8 @@ class CustomerSummary:
 
 
 def clean_name(raw: str | None, *, field: str = "name") -> str:
-    """A trimmed, required name of sane length. Raises InvalidInput."""
-    name = " ".join((raw or "").split())
+    """A trimmed, required one-line name of sane length. Raises InvalidInput."""
+    name = " ".join(check_characters(raw or "", field=field, label="Nama").split())
     if not name:
         raise InvalidInput("Nama wajib diisi.", fields={field: "Wajib diisi."})
     if len(name) > MAX_NAME:
@@ -40,7 +41,7 @@ def clean_email(raw: str | None, *, field: str = "email") -> str | None:
     """A valid email address in lower case, or None when empty. Raises InvalidInput."""
     from email_validator import EmailNotValidError, validate_email
 
-    text = (raw or "").strip()
+    text = check_characters(raw or "", field=field, label="Email").strip()
     if not text:
         return None
     try:

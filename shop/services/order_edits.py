@@ -10,11 +10,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..errors import InvalidInput, StaleChange
 from ..extensions import db
 from ..models import Customer, Order, OrderEvent, OrderItem, OrderStatus, Product, Store, utcnow
-from .checkout import clean_cart, clean_courier, clean_payment_method, clean_text
 from .customers import get_store_customer
 from .inventory import lock_products, out_of_stock, release_stock, reserve_stock
 from .money import Line, compute_totals, money_json, to_money
 from .phones import normalize_phone
+from .validation import clean_cart, clean_courier, clean_payment_method, clean_text
 
 IMMUTABLE = {"id", "number", "store", "store_id", "created_at", "channel"}
 EDITABLE = {

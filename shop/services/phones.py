@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 from ..errors import InvalidInput
+from .validation import check_characters
 
 DEFAULT_REGION = "ID"
 INVALID_PHONE = "Nomor WhatsApp tidak valid. Contoh: 081234567890"
@@ -12,7 +13,9 @@ INVALID_PHONE = "Nomor WhatsApp tidak valid. Contoh: 081234567890"
 
 def normalize_phone(raw: str | None, *, field: str = "phone", region: str = DEFAULT_REGION) -> str:
     """Return the phone as E.164 digits without '+' (6281234567890). Raises InvalidInput."""
-    text = (raw or "").strip()
+    if raw is not None and not isinstance(raw, str):
+        raise InvalidInput(INVALID_PHONE, fields={field: INVALID_PHONE})
+    text = check_characters(raw or "", field=field, label="Nomor WhatsApp").strip()
     if not text:
         raise InvalidInput("Nomor WhatsApp wajib diisi.", fields={field: "Wajib diisi."})
     if len(text) > 32:

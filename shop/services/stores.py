@@ -9,6 +9,9 @@ from sqlalchemy import bindparam, select
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Product, Store
+from .validation import is_clean_text
+
+MAX_SLUG = 64
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,11 @@ STORE_BY_SLUG = (
 
 def get_store(slug: str) -> StoreInfo:
     """The active store with this slug. Raises NotFound."""
+    # A slug no store can have (too long, control characters) is not sent to the database:
+    # PostgreSQL refuses a NUL and a lone surrogate cannot be encoded.
+    wellformed = isinstance(slug, str) and len(slug) <= MAX_SLUG and is_clean_text(slug)
     row = db.session.connection().execute(STORE_BY_SLUG, {"slug": slug}).one_or_none() \
-        if len(slug) <= 64 else None
+        if wellformed else None
     if row is None:
         raise NotFound("Toko tidak ditemukan.")
     return StoreInfo(**row._mapping)

@@ -8,9 +8,10 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import InvalidInput
-from ..services.customers import clean_email
+from ..services.customers import clean_email, clean_name
 from ..services.labels import STOREFRONT_PAYMENT_METHODS
 from ..services.phones import normalize_phone
+from ..services.validation import clean_text
 from ..web import page_payment_label
 
 
@@ -39,12 +40,25 @@ class CheckoutForm(FlaskForm):
     notes = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=1000)])
     idempotency_key = HiddenField()
 
+    def validate_name(self, field) -> None:
+        """The same rules as checkout, so every field error shows at the first submit."""
+        _check(clean_name, field.data)
+
     def validate_phone(self, field) -> None:
-        """The same rule as checkout, so every field error shows at the first submit."""
+        """A number WhatsApp can reach."""
         _check(normalize_phone, field.data)
 
+    def validate_address(self, field) -> None:
+        """Lines of text without control characters."""
+        _check(lambda v: clean_text(v, field="address", label="Alamat"), field.data)
+
     def validate_email(self, field) -> None:
+        """A valid address, when given."""
         _check(clean_email, field.data)
+
+    def validate_notes(self, field) -> None:
+        """Lines of text without control characters, when given."""
+        _check(lambda v: clean_text(v, field="notes", label="Catatan"), field.data)
 
     def offer(self, store) -> CheckoutForm:
         """Fill the choices with what this store offers."""

@@ -1,0 +1,132 @@
+"""Field cleaners shared by every operation that takes text from outside (checkout, the cart,
+order edits, imports): bounded, typed, and free of characters no column can hold."""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from ..errors import InvalidInput
+from .labels import STOREFRONT_PAYMENT_METHODS
+
+MAX_QTY = 1000
+MAX_QTY_DIGITS = 4  # "1000"; longer digit strings are refused before int() sees them
+MAX_LINES = 50
+MAX_TEXT = 1000
+MAX_CODE = 50
+
+# Control characters (C0, DEL, C1) and lone surrogates: PostgreSQL refuses NUL and psycopg
+# cannot encode a surrogate, SQLite would store them silently; no shopper types them.
+_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Multi-line fields (address, notes) keep their line breaks and tabs.
+_FORBIDDEN_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+class HasCouriers(Protocol):
+    """A store as far as courier checks go (the Store model or a StoreInfo)."""
+
+    couriers: list
+
+
+def is_clean_text(text: str, *, multiline: bool = False) -> bool:
+    """Whether the text has no control character (bar line breaks and tabs when multi-line)
+    and no lone surrogate."""
+    pattern = _FORBIDDEN_MULTILINE if multiline else _FORBIDDEN
+    return pattern.search(text) is None
+
+
+def check_characters(text: str, *, field: str, label: str, multiline: bool = False) -> str:
+    """The text itself, if is_clean_text. Raises InvalidInput."""
+    if not is_clean_text(text, multiline=multiline):
+        raise InvalidInput(
+            f"{label} berisi karakter yang tidak diizinkan.",
+            fields={field: "Berisi karakter yang tidak diizinkan."},
+        )
+    return text
+
+
+def clean_text(value, *, field: str, label: str, required: bool = False, limit: int = MAX_TEXT,
+               multiline: bool = True) -> str | None:
+    """A trimmed optional (or required) text of bounded length; pass multiline=False for a
+    one-line field. Raises InvalidInput."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(f"{label} tidak valid.", fields={field: "Harus berupa teks."})
+    text = check_characters(value or "", field=field, label=label, multiline=multiline).strip()
+    if required and not text:
+        raise InvalidInput(f"{label} wajib diisi.", fields={field: "Wajib diisi."})
+    if len(text) > limit:
+        raise InvalidInput(
+            f"{label} terlalu panjang.", fields={field: f"Maksimal {limit} huruf."}
+        )
+    return text or None
+
+
+def is_product_code(code) -> bool:
+    """Whether this is a product code as carts hold it: short one-line text, trimmed."""
+    return (isinstance(code, str) and 0 < len(code) <= MAX_CODE and code == code.strip()
+            and is_clean_text(code))
+
+
+def clean_code(raw, *, field: str = "items") -> str:
+    """A product code, trimmed. Raises InvalidInput."""
+    code = raw.strip() if isinstance(raw, str) else None
+    if not is_product_code(code):
+        raise InvalidInput("Kode produk tidak valid.", fields={field: "Kode tidak valid."})
+    return code
+
+
+def is_quantity(qty) -> bool:
+    """Whether this is a cart quantity: an int (not a bool) from 1 to MAX_QTY."""
+    return isinstance(qty, int) and not isinstance(qty, bool) and 0 < qty <= MAX_QTY
+
+
+def clean_quantity(raw) -> int:
+    """A whole quantity from 1 to 1,000, as an int or as ASCII digits. Raises InvalidInput."""
+    qty = raw
+    if isinstance(raw, str):
+        # str.isdigit() accepts "²" and other digits int() refuses; int() refuses 4,300+ digits.
+        text = raw.strip()
+        fits = len(text) <= MAX_QTY_DIGITS and ASCII_DIGITS.fullmatch(text)
+        qty = int(text) if fits else None
+    if not is_quantity(qty):
+        raise InvalidInput(
+            "Jumlah harus antara 1 dan 1.000.",
+            fields={"items": f"Jumlah harus 1 sampai {MAX_QTY}."},
+        )
+    return qty
+
+
+def clean_cart(items) -> dict[str, int]:
+    """Codes with quantities, merged by code, in the shopper's order. Raises InvalidInput."""
+    if not items:
+        raise InvalidInput("Keranjang masih kosong.", fields={"items": "Keranjang kosong."})
+    if len(items) > MAX_LINES:
+        raise InvalidInput(
+            f"Maksimal {MAX_LINES} produk per pesanan.", fields={"items": "Terlalu banyak produk."}
+        )
+    cart: dict[str, int] = {}
+    for raw_code, raw_qty in items:
+        code = clean_code(raw_code)
+        cart[code] = clean_quantity(cart.get(code, 0) + clean_quantity(raw_qty))
+    return cart
+
+
+def clean_courier(store: HasCouriers, raw) -> str | None:
+    """One of the store's couriers (free text when the store lists none). Raises InvalidInput."""
+    courier = clean_text(raw, field="courier", label="Kurir", limit=50, multiline=False)
+    if courier and store.couriers and courier not in store.couriers:
+        raise InvalidInput("Kurir tidak tersedia.", fields={"courier": "Pilih kurir dari daftar."})
+    return courier
+
+
+def clean_payment_method(raw) -> str | None:
+    """A payment method the shop offers (bank_transfer, e_wallet, cod; card payments need a
+    gateway, which comes later). Raises InvalidInput."""
+    method = clean_text(raw, field="payment_method", label="Metode bayar", limit=50,
+                        multiline=False)
+    if method and method not in STOREFRONT_PAYMENT_METHODS:
+        raise InvalidInput(
+            "Metode bayar tidak tersedia.", fields={"payment_method": "Pilih metode dari daftar."}
+        )
+    return method
