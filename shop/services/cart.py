@@ -8,7 +8,7 @@ from decimal import Decimal
 from ..errors import InvalidInput
 from ..models import Product, Store
 from .stores import products_by_code
-from .validation import MAX_LINES, clean_quantity, is_product_code
+from .validation import MAX_LINES, clean_quantity, is_product_code, is_quantity
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,19 @@ class CartView:
     @property
     def total(self) -> Decimal:
         return sum((line.subtotal for line in self.lines), Decimal("0"))
+
+
+def read_cart(raw) -> dict[str, int]:
+    """The lines of a cart as the session holds it that a cart can hold (a clean product code,
+    a quantity from 1 to 1,000), at most MAX_LINES of them; anything else is dropped.
+
+    The cookie is signed, yet what it holds may have been written by an older version of the
+    app (or with a leaked key); it is read on every store page, which a bad line must not
+    break."""
+    if not isinstance(raw, dict):
+        return {}
+    lines = [(code, qty) for code, qty in raw.items() if is_product_code(code) and is_quantity(qty)]
+    return dict(lines[:MAX_LINES])
 
 
 def change_cart(store: Store, cart: dict[str, int], action: str, code: str, qty) -> dict:

@@ -20,12 +20,19 @@ from . import bp
 from .forms import CartForm, CheckoutForm
 
 
+def _carts() -> dict:
+    """The session's carts by store slug (empty when the cookie holds anything else)."""
+    carts_by_store = session.get("carts")
+    return carts_by_store if isinstance(carts_by_store, dict) else {}
+
+
 def _cart(slug: str) -> dict[str, int]:
-    return dict(session.get("carts", {}).get(slug, {}))
+    """This store's cart from the session, without the lines no cart can hold."""
+    return carts.read_cart(_carts().get(slug))
 
 
 def _save_cart(slug: str, cart: dict[str, int]) -> None:
-    carts_by_store = dict(session.get("carts", {}))
+    carts_by_store = dict(_carts())
     carts_by_store[slug] = cart
     session["carts"] = {k: v for k, v in carts_by_store.items() if v}
 

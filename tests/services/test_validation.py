@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shop.errors import InvalidInput
+from shop.services.cart import read_cart
 from shop.services.customer_import import import_customers
 from shop.services.customers import clean_email, clean_name
 from shop.services.phones import normalize_phone
@@ -88,6 +89,24 @@ def test_name_email_and_phone_refuse_control_characters(clean, char):
         clean(value[:4] + char + value[4:])
 
     assert list(refused.value.fields.values()) == ["Berisi karakter yang tidak diizinkan."]
+
+
+def test_read_cart_keeps_only_the_lines_a_cart_can_hold():
+    raw = {"TEH": 2, "KOPI": "3", "SUSU": -1, "ROTI": 2.0, "NASI": None, "MIE": [1],
+           "ES": True, "TE\x00H": 1, " GULA": 1, "": 1, "KUE": 1000, "JAHE": 1001}
+
+    assert read_cart(raw) == {"TEH": 2, "KUE": 1000}
+
+
+def test_read_cart_keeps_at_most_the_lines_an_order_takes():
+    raw = {f"P{n}": 1 for n in range(80)}
+
+    assert list(read_cart(raw)) == [f"P{n}" for n in range(50)]
+
+
+@pytest.mark.parametrize("raw", [None, [], ["TEH", 2], "TEH", 3])
+def test_read_cart_of_anything_but_a_mapping_is_empty(raw):
+    assert read_cart(raw) == {}
 
 
 def test_import_refuses_rows_with_control_characters_and_keeps_the_others(make):

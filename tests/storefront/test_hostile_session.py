@@ -1,5 +1,6 @@
-"""Hostile input to the storefront: control characters in the checkout form, the cart form
-and the URL. Each gets a readable page (or a 404), never a 500, and writes nothing."""
+"""Hostile input to the storefront: a session cookie whose cart holds what no cart can, and
+control characters in the checkout form, the cart form and the URL. Each gets a readable
+page (or a 404), never a 500, and writes nothing."""
 
 from __future__ import annotations
 
@@ -27,12 +28,107 @@ def warung(make):
     return store
 
 
+def forge(client, carts) -> None:
+    """Put this value under the session's "carts", as a tampered or stale cookie would."""
+    with client.session_transaction() as session:
+        session["carts"] = carts
+
+
+def cart_total(page: str) -> tuple[str, str]:
+    count = re.search(r'id="cart-count">([^<]*)<', page).group(1)
+    total = re.search(r'id="cart-total">([^<]*)<', page).group(1)
+    return count, total
+
+
+def cart_codes(page: str) -> list[str]:
+    return re.findall(r'class="cart-line" data-code="([^"]+)"', page)
+
+
 def written() -> tuple[int, ...]:
     return tuple(db.session.scalar(select(func.count()).select_from(model))
                  for model in (Order, OrderItem, Customer, Notification))
 
 
 NOTHING = (0, 0, 0, 0)
+
+
+# --- a forged or stale session cart ----------------------------------------------------------
+
+BAD_QUANTITIES = [("text", "2"), ("float", 2.5), ("list", [2]), ("null", None), ("bool", True),
+                  ("negative", -25), ("zero", 0), ("too many", 1001), ("dict", {"qty": 2})]
+
+
+@pytest.mark.parametrize(("case", "qty"), BAD_QUANTITIES, ids=[c[0] for c in BAD_QUANTITIES])
+def test_cart_line_with_a_bad_quantity_is_dropped_from_the_store_page(client, warung, case,
+                                                                        qty):
+    forge(client, {"warung": {"TEH": qty, "KOPI": 1}})
+
+    page = client.get(STORE)
+
+    assert page.status_code == 200
+    assert cart_total(page.get_data(as_text=True)) == ("1", "Rp 8.000")
+
+
+@pytest.mark.parametrize(("case", "qty"), BAD_QUANTITIES, ids=[c[0] for c in BAD_QUANTITIES])
+def test_checkout_with_a_bad_session_line_orders_only_the_good_lines(client, warung, case, qty):
+    forge(client, {"warung": {"TEH": qty, "KOPI": 1}})
+
+    page = client.get(CHECKOUT)
+    assert page.status_code == 200 and cart_codes(page.get_data(as_text=True)) == ["KOPI"]
+    placed = client.post(CHECKOUT, data=SARI)
+
+    assert placed.status_code == 200, placed.get_data(as_text=True)
+    order = db.session.scalar(select(Order))
+    assert [(i.code, i.qty) for i in order.items] == [("KOPI", 1)]
+
+
+def test_negative_quantity_never_shows_a_negative_total(client, warung):
+    forge(client, {"warung": {"TEH": -25}})
+
+    html = client.get(STORE).get_data(as_text=True)
+
+    assert "-Rp" not in html and cart_total(html) == ("0", "Rp 0")
+
+
+@pytest.mark.parametrize("code", ["TE\x00H", "", " TEH", "T" * 51, "TEH\n", "\ud800"])
+def test_cart_line_with_a_bad_code_is_dropped(client, warung, code):
+    forge(client, {"warung": {code: 2, "KOPI": 1}})
+
+    store_page, checkout = client.get(STORE), client.get(CHECKOUT)
+
+    assert store_page.status_code == 200 and checkout.status_code == 200
+    assert cart_codes(checkout.get_data(as_text=True)) == ["KOPI"]
+    assert client.post(CHECKOUT, data=SARI).status_code == 200
+    assert written()[:2] == (1, 1)
+
+
+@pytest.mark.parametrize("cart", [["TEH", 2], "TEH", 3, None, [["TEH", 2]]],
+                         ids=["list", "text", "number", "null", "pairs"])
+def test_cart_that_is_not_a_mapping_is_an_empty_cart(client, warung, cart):
+    forge(client, {"warung": cart})
+
+    page, checkout = client.get(STORE), client.get(CHECKOUT)
+
+    assert page.status_code == 200 and cart_total(page.get_data(as_text=True)) == ("0", "Rp 0")
+    assert checkout.status_code == 200
+    assert client.post(CHECKOUT, data=SARI).status_code == 422
+    assert written() == NOTHING
+
+
+@pytest.mark.parametrize("carts", [["warung"], "warung", 7, None], ids=["list", "text", "number",
+                                                                        "null"])
+def test_carts_value_that_is_not_a_mapping_is_no_cart_and_a_new_cart_replaces_it(
+    client, warung, carts
+):
+    forge(client, carts)
+
+    assert client.get(STORE).status_code == 200
+    assert client.get(CHECKOUT).status_code == 200
+    added = client.post(f"{STORE}/cart", data={"code": "TEH", "qty": "2"}, headers=JSON)
+
+    assert added.status_code == 200 and added.get_json()["count"] == 2
+    with client.session_transaction() as session:
+        assert session["carts"] == {"warung": {"TEH": 2}}
 
 
 # --- control characters in the forms ---------------------------------------------------------
