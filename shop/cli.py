@@ -1,4 +1,4 @@
-"""Commands: seed-demo and import-customers (each commits once at its end)."""
+"""Commands: seed-demo, create-admin and import-customers (each commits once at its end)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from .errors import ShopError
 from .extensions import db
 from .models import AdminRole, AdminUser, Product, Store
+from .services.admin_users import set_password
 
 DEMO_STORE = {
     "slug": "burgerchina", "name": "Burger China", "whatsapp": "6281111111111",
@@ -58,7 +58,7 @@ def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
             admin = AdminUser(email=DEMO_ADMIN_EMAIL, name="Admin Burger China",
                               role=AdminRole.SUPER_ADMIN, password_hash="")
             db.session.add(admin)
-        admin.password_hash = generate_password_hash(password)
+        set_password(admin, password)
     db.session.flush()
     return store, password
 
@@ -78,6 +78,33 @@ def register_cli(app: Flask) -> None:
             click.echo(f"Admin login: {DEMO_ADMIN_EMAIL} / {password}")
         else:
             click.echo(f"Admin {DEMO_ADMIN_EMAIL} already exists (use --reset-admin-password).")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--password", help="The password (8-128 characters); asked for when left out.")
+    @click.option("--role", type=click.Choice([r.value for r in AdminRole]), default="admin",
+                  show_default=True)
+    @click.option("--store", "slugs", multiple=True, help="Slug of a store it manages (repeat).")
+    @click.option("--name", help="The admin's name (default: the email's local part).")
+    def create_admin_command(email: str, password: str | None, role: str, slugs: tuple[str, ...],
+                             name: str | None) -> None:
+        """Create an admin of the back office, or update its role, stores and password."""
+        from .services.admin_users import save_admin, stores_by_slug
+
+        if password is None:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        try:
+            if role == AdminRole.ADMIN and not slugs:
+                raise click.ClickException("An admin needs at least one --store SLUG.")
+            user, created = save_admin(email, password=password, role=role,
+                                       stores=stores_by_slug(slugs), name=name)
+        except ShopError as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from None
+        db.session.commit()
+        stores = ", ".join(s.slug for s in user.stores) or "every store"
+        click.echo(f"{'Created' if created else 'Updated'} {user.role.value} {user.email} "
+                   f"({stores}).")
 
     @app.cli.command("import-customers")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

@@ -1,0 +1,13 @@
+"""Every back-office view, registered in the order of the menu."""
+
+from __future__ import annotations
+
+from flask_admin import Admin
+
+from . import catalog, customers, dealers, orders, payments, stores, users
+
+
+def register_views(admin: Admin) -> None:
+    """Add the views of orders, customers, catalog, stores, dealers, payments and users."""
+    for area in (orders, payments, customers, catalog, dealers, stores, users):
+        area.register(admin)

@@ -1,0 +1,92 @@
+"""The secured base views every back-office page builds on: login required, store scope."""
+
+from __future__ import annotations
+
+from flask import Response, abort, g, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+
+from ...extensions import db
+from ...services.access import Scope, scope_of
+from ...services.csv_export import neutralise, write_csv
+
+
+def current_scope() -> Scope:
+    """The signed-in admin's scope, computed once per request."""
+    if "admin_scope" not in g:
+        g.admin_scope = scope_of(current_user)
+    return g.admin_scope
+
+
+class SecureMixin:
+    """Only signed-in admins; `super_admin_only` views only for super admins."""
+
+    super_admin_only = False
+
+    def is_accessible(self) -> bool:
+        if not current_user.is_authenticated:
+            return False
+        return not self.super_admin_only or current_user.is_super_admin()
+
+    def is_visible(self) -> bool:
+        return self.is_accessible()
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("admin_auth.login", next=request.full_path.rstrip("?")))
+        return abort(403)
+
+
+def csv_download(filename: str, header, rows) -> Response:
+    """A CSV attachment whose cells cannot run as spreadsheet formulas."""
+    return Response(write_csv(header, rows), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
+
+
+class SecureIndexView(SecureMixin, AdminIndexView):
+    """The admin's home page (the dashboard)."""
+
+
+class SecureView(SecureMixin, BaseView):
+    """A custom back-office page."""
+
+
+class ScopedModelView(SecureMixin, ModelView):
+    """A model list whose rows belong to stores: an admin sees only its stores' rows, in
+    lists, counts, detail pages, edits, deletes, exports and actions alike."""
+
+    #: The column holding the row's store (a subclass may use a join, see `scope_filter`).
+    store_column_name = "store_id"
+    can_view_details = True
+    page_size = 25
+    can_set_page_size = True
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db.session, **kwargs)
+
+    def scope_filter(self):
+        """The WHERE clause for the admin's stores."""
+        return current_scope().where(getattr(self.model, self.store_column_name))
+
+    def get_query(self):
+        return super().get_query().filter(self.scope_filter())
+
+    def get_count_query(self):
+        return super().get_count_query().filter(self.scope_filter())
+
+    def get_one(self, id):
+        row = super().get_one(id)
+        if row is None or not current_scope().allows(self.store_of(row)):
+            return None
+        return row
+
+    def store_of(self, row) -> int | None:
+        """The store a row belongs to."""
+        return getattr(row, self.store_column_name)
+
+    def get_export_value(self, model, name):
+        """Flask-Admin's own CSV export, with cells neutralised like every other export."""
+        return neutralise(super().get_export_value(model, name))
