@@ -1,13 +1,15 @@
-"""Hostile input to the checkout API (lone surrogates, odd digits, control characters): a
-clear 4xx on both databases, never a 500, and a refusal writes nothing."""
+"""Hostile input to the checkout API (too deep, lone surrogates, odd digits, control
+characters): a clear 4xx on both databases, never a 500, and a refusal writes nothing."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from flask import request
 from sqlalchemy import func, select
 
+from shop.errors import BadRequest
 from shop.extensions import db
 from shop.models import Customer, Notification, Order, OrderItem
 
@@ -54,6 +56,39 @@ def assert_refused(answer, status: int, code: str) -> dict:
     assert error["success"] is False and error["code"] == code and error["error"]
     assert written() == NOTHING
     return error
+
+
+# --- JSON nested too deeply ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 1000 + "]" * 1000,
+    '{"store": "warung", "items": ' + "[" * 1000 + "]" * 1000 + "}",
+    '{"name": ' + '{"a": ' * 1000 + "1" + "}" * 1000 + "}",
+], ids=["deep list", "deep items", "deep object"])
+def test_json_nested_a_thousand_levels_deep_is_a_400_bad_request(client, warung, text):
+    answer = post_raw(client, text)
+
+    assert_refused(answer, 400, "bad_request")
+
+
+def test_json_nested_too_deeply_is_invalid_json_for_every_endpoint(app, warung):
+    deep = "[" * 1000 + "]" * 1000
+    with app.test_request_context("/api/anything", method="POST", data=deep,
+                                  content_type="application/json"):
+        assert request.get_json(silent=True) is None
+        with pytest.raises(BadRequest) as refused:
+            request.get_json()
+    assert refused.value.code == "bad_request"
+    with pytest.raises(ValueError):
+        app.json.loads(deep)
+
+
+def test_plain_invalid_json_without_silent_is_a_shop_bad_request(app):
+    with app.test_request_context("/api/anything", method="POST", data="{nope",
+                                  content_type="application/json"):
+        with pytest.raises(BadRequest):
+            request.get_json()
 
 
 # --- lone surrogates -------------------------------------------------------------------------
