@@ -5,7 +5,12 @@ from __future__ import annotations
 from flask import Response, abort, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model.filters import convert
+from flask_admin.model.form import converts
 from flask_login import current_user
+from wtforms import fields
 
 from ...extensions import db
 from ...services.access import Scope, scope_of
@@ -38,6 +43,49 @@ class SecureMixin:
         return abort(403)
 
 
+class ShopFilterConverter(sqla_filters.FilterConverter):
+    """Flask-Admin's filters for the shop's column types: enums as choices, money as
+    numbers, UTC timestamps as dates."""
+
+    @convert("strenumtype")
+    def conv_str_enum(self, column, name, options=None, **kwargs):
+        options = options or [(e.value, e.value) for e in column.type.enum_class]
+        return [f(column, name, options, **kwargs) for f in (
+            sqla_filters.FilterEqual, sqla_filters.FilterNotEqual, sqla_filters.FilterInList)]
+
+    @convert("money")
+    def conv_money(self, column, name, **kwargs):
+        return [f(column, name, **kwargs) for f in self.float_filters]
+
+    @convert("utcdatetime")
+    def conv_utc_datetime(self, column, name, **kwargs):
+        return [f(column, name, **kwargs) for f in self.datetime_filters]
+
+
+class ShopModelConverter(AdminModelConverter):
+    """Form fields for the shop's column types (enums as selects, money as decimals)."""
+
+    @converts("StrEnumType")
+    def conv_str_enum(self, column, field_args, **extra):
+        enum_class = column.type.enum_class
+        field_args["choices"] = [(e.value, e.value) for e in enum_class]
+        if column.nullable:
+            field_args["choices"].insert(0, ("", "—"))
+        field_args["coerce"] = lambda v: enum_class(v) if v else None
+        field_args["validators"] = [v for v in field_args.get("validators", [])
+                                    if type(v).__name__ != "Length"]
+        return fields.SelectField(**field_args)
+
+    @converts("Money")
+    def conv_money(self, column, field_args, **extra):
+        field_args.setdefault("places", 2)
+        return fields.DecimalField(**field_args)
+
+    @converts("UTCDateTime")
+    def conv_utc_datetime(self, column, field_args, **extra):
+        return self.convert_datetime(field_args=field_args, **extra)
+
+
 def csv_download(filename: str, header, rows) -> Response:
     """A CSV attachment whose cells cannot run as spreadsheet formulas."""
     return Response(write_csv(header, rows), mimetype="text/csv", headers={
@@ -60,12 +108,14 @@ class ScopedModelView(SecureMixin, ModelView):
 
     #: The column holding the row's store (a subclass may use a join, see `scope_filter`).
     store_column_name = "store_id"
+    filter_converter = ShopFilterConverter()
+    model_form_converter = ShopModelConverter
     can_view_details = True
-    page_size = 25
+    page_size = 20
     can_set_page_size = True
 
     def __init__(self, model, **kwargs):
-        super().__init__(model, db.session, **kwargs)
+        super().__init__(model, db, **kwargs)
 
     def scope_filter(self):
         """The WHERE clause for the admin's stores."""
