@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,7 @@ from ..extensions import db
 from ..models import (
     Channel,
     Customer,
+    EventKind,
     Order,
     OrderItem,
     OrderStatus,
@@ -55,6 +57,8 @@ class CheckoutRequest:
     idempotency_key: str | None = None
     channel: Channel = Channel.STOREFRONT
     actor: str = "customer"
+    #: When the order was placed, for imports and demo data only; None means now.
+    placed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ def _write_order(
     """The writes of a checkout. Rows nobody else touches come first; the rows every
     checkout wants (stock of popular products, the day's counter) are taken last, right
     before the commit, so their locks are held for the fewest round trips."""
-    now = utcnow()
+    now = req.placed_at or utcnow()
     order_id = new_order_id()
     number = early_order_number(store, req.channel, now)
     # Otherwise the number comes from the counter at the very end; until then the order and
@@ -270,7 +274,7 @@ def _order_rows(store: Store, req: CheckoutRequest, data: CleanCheckout, lines: 
         for ln in lines
     ]
     event = {
-        "order_id": order_id, "kind": "created", "from_status": None,
+        "order_id": order_id, "kind": EventKind.CREATED.value, "from_status": None,
         "to_status": OrderStatus.PENDING.value, "actor": req.actor, "data": None,
         "note": f"Pesanan dibuat dari {req.channel.value}", "created_at": now,
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import OrderStatus, PaymentStatus, Store
+from ..models import OrderStatus, PaymentMethod, PaymentStatus, Store
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
@@ -33,12 +33,13 @@ PAYMENT_STATUS_LABELS = {
 
 #: Payment methods of seed 002; a store without a gateway offers the first, second and last.
 PAYMENT_METHODS = {
-    "bank_transfer": N_("Transfer Bank"),
-    "e_wallet": N_("E-Wallet (GoPay, OVO, ShopeePay)"),
-    "cod": N_("Bayar di Tempat (COD)"),
-    "credit_card": N_("Kartu Kredit"),
+    PaymentMethod.BANK_TRANSFER: N_("Transfer Bank"),
+    PaymentMethod.E_WALLET: N_("E-Wallet (GoPay, OVO, ShopeePay)"),
+    PaymentMethod.COD: N_("Bayar di Tempat (COD)"),
+    PaymentMethod.CREDIT_CARD: N_("Kartu Kredit"),
 }
-STOREFRONT_PAYMENT_METHODS = ("bank_transfer", "e_wallet", "cod")
+STOREFRONT_PAYMENT_METHODS = (PaymentMethod.BANK_TRANSFER, PaymentMethod.E_WALLET,
+                              PaymentMethod.COD)
 
 
 def payment_method_label(method: str | None, store: Store | None = None) -> str:
@@ -46,6 +47,6 @@ def payment_method_label(method: str | None, store: Store | None = None) -> str:
     if not method:
         return ""
     label = PAYMENT_METHODS.get(method, method)
-    if method == "bank_transfer" and store is not None and store.bank_accounts:
+    if method == PaymentMethod.BANK_TRANSFER and store is not None and store.bank_accounts:
         label += " " + "/".join(acc.get("bank", "") for acc in store.bank_accounts)
     return label

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import insert
 
 from ..extensions import db
-from ..models import Notification, NotificationStatus
+from ..models import Notification, NotificationChannel, NotificationStatus
 
 NOTIFICATION_INSERT = insert(Notification.__table__)
 
@@ -29,7 +29,8 @@ def outbox_rows(
     """The outbox rows for these messages, queued to be sent now."""
     return [
         {
-            "store_id": store_id, "order_id": order_id, "channel": "whatsapp",
+            "store_id": store_id, "order_id": order_id,
+            "channel": NotificationChannel.WHATSAPP.value,
             "recipient": m.recipient, "template": m.template, "body": m.body,
             "status": NotificationStatus.QUEUED.value, "attempts": 0,
             "last_error": None, "next_attempt_at": now, "created_at": now, "sent_at": None,

@@ -9,7 +9,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..errors import InvalidInput, StaleChange
 from ..extensions import db
-from ..models import Customer, Order, OrderEvent, OrderItem, OrderStatus, Product, Store, utcnow
+from ..models import (
+    Customer,
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    Product,
+    Store,
+    utcnow,
+)
 from .customers import get_store_customer
 from .inventory import lock_products, out_of_stock, release_stock, reserve_stock
 from .money import Line, compute_totals, money_json, to_money
@@ -68,7 +78,7 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
             setattr(order, name, new)
     if diff:
         order.updated_at = utcnow()
-        db.session.add(OrderEvent(order_id=order.id, kind="edited", actor=actor, data=diff,
+        db.session.add(OrderEvent(order_id=order.id, kind=EventKind.EDITED, actor=actor, data=diff,
                                   note="Pesanan diubah", created_at=utcnow()))
         db.session.flush()
     if "items" in changes:

@@ -12,6 +12,7 @@ from ..models import (
     ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
     STOCK_RETURNING_STATUSES,
+    EventKind,
     Order,
     OrderEvent,
     OrderItem,
@@ -48,7 +49,7 @@ def transition(
     _guarded_update(order, status=(source, target))
     if target in STOCK_RETURNING_STATUSES:
         return_reserved_stock(order)
-    _record(order, "status", source.value, target.value, actor, note)
+    _record(order, EventKind.STATUS, source.value, target.value, actor, note)
     sync_purchase_stats(order)
     if notify and order.recipient_phone:
         tracking = tracking_url(order, base_url)
@@ -92,7 +93,7 @@ def set_payment_status(
         raise _refusal(order.payment_status, target, allowed, PAYMENT_STATUS_LABELS)
     source = order.payment_status
     _guarded_update(order, payment_status=(source, target))
-    _record(order, "payment", source.value, target.value, actor, note)
+    _record(order, EventKind.PAYMENT, source.value, target.value, actor, note)
     sync_purchase_stats(order)
     if notify and order.recipient_phone and target != PaymentStatus.AWAITING_CONFIRMATION:
         queue_messages(
@@ -137,7 +138,7 @@ def _guarded_update(order: Order, **changes: tuple) -> None:
     set_committed_value(order, "updated_at", now)
 
 
-def _record(order: Order, kind: str, source, target, actor: str, note, data=None) -> None:
+def _record(order: Order, kind: EventKind, source, target, actor: str, note, data=None) -> None:
     db.session.add(OrderEvent(
         order_id=order.id, kind=kind, from_status=source, to_status=target, actor=actor,
         note=note, data=data, created_at=utcnow(),

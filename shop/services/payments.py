@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..models import OrderStatus, PaymentStatus, Store
+from ..models import OrderStatus, PaymentMethod, PaymentStatus, Store
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ def transfer_instructions(
     payment_status: PaymentStatus, status: OrderStatus,
 ) -> TransferInstructions | None:
     """The bank details to show while a bank-transfer order is unpaid and still open."""
-    if (payment_method != "bank_transfer" or not store.bank_accounts
+    if (payment_method != PaymentMethod.BANK_TRANSFER or not store.bank_accounts
             or payment_status != PaymentStatus.PENDING
             or status in (OrderStatus.CANCELLED, OrderStatus.REJECTED)):
         return None

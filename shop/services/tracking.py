@@ -13,7 +13,17 @@ from sqlalchemy import Row, String, bindparam, cast, func, select
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import CENT, Order, OrderEvent, OrderItem, OrderStatus, Store
+from ..models import (
+    CENT,
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    PaymentRecordStatus,
+    Store,
+)
 from .labels import N_, ORDER_STATUS_LABELS
 
 ORDER_ID = re.compile(r"^c[0-9a-z]{25}$")
@@ -66,6 +76,7 @@ class Tracking:
 
 orders, stores = Order.__table__, Store.__table__
 items_table, events_table = OrderItem.__table__, OrderEvent.__table__
+payments_table = Payment.__table__
 _QUERIES: dict[str, object] = {}
 
 
@@ -84,8 +95,15 @@ def _tracking_query(dialect: str):
             select(agg(row(events_table.c.id, events_table.c.to_status, events_table.c.note,
                            cast(events_table.c.created_at, String))))
             .where(events_table.c.order_id == orders.c.id,
-                   events_table.c.kind.in_(("created", "status")))
+                   events_table.c.kind.in_((EventKind.CREATED.value, EventKind.STATUS.value)))
             .scalar_subquery()
+        )
+        # Why the last transfer proof was refused, shown while the order waits for payment.
+        rejection = (
+            select(payments_table.c.note)
+            .where(payments_table.c.order_id == orders.c.id,
+                   payments_table.c.status == PaymentRecordStatus.REJECTED.value)
+            .order_by(payments_table.c.id.desc()).limit(1).scalar_subquery()
         )
         _QUERIES[dialect] = (
             select(orders.c.id, orders.c.number, orders.c.status, orders.c.payment_status,
@@ -94,7 +112,8 @@ def _tracking_query(dialect: str):
                    orders.c.recipient_name, orders.c.recipient_phone,
                    orders.c.shipping_address, stores.c.name.label("store_name"),
                    stores.c.whatsapp, stores.c.timezone, stores.c.bank_accounts,
-                   items.label("items_json"), events.label("events_json"))
+                   items.label("items_json"), events.label("events_json"),
+                   rejection.label("proof_rejection"))
             .join_from(orders, stores, stores.c.id == orders.c.store_id)
             .where(orders.c.id == bindparam("order_id"))
         )
