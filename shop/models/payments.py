@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Money, StrEnumType, UTCDateTime, utcnow
-from .orders import PaymentMethod
+from .orders import Order, PaymentMethod
 
 
 class PaymentRecordStatus(enum.StrEnum):
@@ -68,6 +68,8 @@ class Payment(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    order: Mapped[Order] = relationship()
+
 
 class Shipment(db.Model):
     """A parcel sent for an order, with the carrier's tracking number."""
@@ -90,3 +92,5 @@ class Shipment(db.Model):
     actor: Mapped[str] = mapped_column(String(120), default="system")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship()

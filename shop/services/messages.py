@@ -61,6 +61,17 @@ def new_order_admin_text(
     ])
 
 
+def proof_submitted_admin_text(*, store_name: str, number: str, total: Decimal,
+                               admin_url: str) -> str:
+    """The store's alert that a shopper sent a transfer proof to check."""
+    return "\n".join([
+        f"💳 Bukti transfer masuk di {store_name}.",
+        f"Order: {number}",
+        f"Total: {format_rupiah(total)}",
+        f"Silakan periksa: {admin_url}",
+    ])
+
+
 def order_status_text(
     *, number: str, status_label: str, tracking_url: str, note: str | None
 ) -> str:

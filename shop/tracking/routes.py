@@ -1,12 +1,18 @@
-"""The tracking page: no login, no referrer, not indexed, never cached."""
+"""The tracking page: no login, no referrer, not indexed, never cached; the shopper may send
+a transfer proof from it."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
 
+from ..errors import InvalidInput, ShopError
+from ..extensions import db, limiter
 from ..services.messages import store_question_text, whatsapp_link
+from ..services.orders import get_order
 from ..services.payments import transfer_instructions
 from ..services.tracking import load_tracking
+from ..services.transfer_proofs import can_submit_proof, proof_folder, submit_transfer_proof
+from ..web import public_base_url
 from . import bp
 
 PRIVATE_HEADERS = {
@@ -27,7 +33,39 @@ def track_order(order_id: str):
         view.store, number=order.number, total=order.total, payment_method=order.payment_method,
         payment_status=order.payment_status, status=order.status)
     return render_template("tracking/track.html", view=view, order=order, store=view.store,
-                           contact_url=contact, transfer=transfer)
+                           contact_url=contact, transfer=transfer,
+                           can_send_proof=can_submit_proof(order.status, order.payment_status))
+
+
+def _proof_limit() -> str:
+    return current_app.config["PROOF_RATE_LIMIT"]
+
+
+@bp.post("/track/<order_id>/payment-proof")
+@limiter.limit(_proof_limit)
+def send_payment_proof(order_id: str):
+    """"Saya sudah bayar": store the proof image and tell the store's admins."""
+    from ..services.uploads import delete_image, save_image
+
+    load_tracking(order_id)  # the same 404 as the page for unknown ids
+    order = get_order(order_id)
+    upload = request.files.get("proof")
+    stored = None
+    try:
+        if upload is None or not upload.filename:
+            raise InvalidInput("Pilih foto bukti transfer.", fields={"proof": "Wajib diisi."})
+        stored = save_image(upload, folder=proof_folder())
+        submit_transfer_proof(order, stored.filename,
+                              admin_url=f"{public_base_url()}/admin/payment/")
+    except ShopError as error:
+        db.session.rollback()
+        if stored is not None:
+            delete_image(stored.filename, folder=proof_folder())
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Terima kasih! Bukti transfer sedang diperiksa toko.", "ok")
+    return redirect(url_for("tracking.track_order", order_id=order_id), code=303)
 
 
 @bp.after_app_request
