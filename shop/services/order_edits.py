@@ -123,7 +123,7 @@ def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
         "notes": lambda v: clean_text(v, field="notes", label="Catatan"),
         "admin_notes": lambda v: clean_text(v, field="admin_notes", label="Catatan admin"),
         "recipient_name": lambda v: clean_text(v, field="recipient_name", label="Nama",
-                                               required=True, limit=255),
+                                               required=True, limit=255, multiline=False),
         "recipient_phone": lambda v: normalize_phone(v, field="recipient_phone"),
     }
     for name, clean in cleaners.items():

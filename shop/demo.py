@@ -1,0 +1,192 @@
+"""Demo data: the burgerchina store with its menu and admins, and for the screens a few
+hundred customers and orders of the last 60 days in every status and channel, with
+payments, shipments and product photos. Idempotent: a second run adds nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from sqlalchemy import func, select, update
+
+from . import clock
+from .errors import ShopError
+from .extensions import db
+from .models import (
+    Channel,
+    Customer,
+    CustomerType,
+    Gender,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Product,
+    SalesStaff,
+    Shop,
+    StaffPosition,
+    Store,
+)
+from .services.checkout import CheckoutRequest, place_order
+
+FIRST = ("Budi", "Siti", "Agus", "Dewi", "Rina", "Andi", "Putri", "Joko", "Wati", "Eko", "Sri",
+         "Bayu", "Indah", "Rudi", "Maya", "Hendra", "Lina", "Fajar", "Nur", "Yoga")
+LAST = ("Santoso", "Wijaya", "Pratama", "Saputra", "Lestari", "Hidayat", "Kusuma", "Nugroho",
+        "Rahmawati", "Setiawan", "Susanto", "Permata", "Halim", "Gunawan")
+CITIES = (("Jakarta Barat", "DKI Jakarta"), ("Bandung", "Jawa Barat"), ("Surabaya", "Jawa Timur"),
+          ("Depok", "Jawa Barat"), ("Tangerang", "Banten"), ("Bekasi", "Jawa Barat"))
+STREETS = ("Jl. Sudirman", "Jl. Gajah Mada", "Jl. Merdeka", "Jl. Diponegoro", "Jl. Asia Afrika")
+#: (final status, payment PAID?, share of the orders)
+OUTCOMES = (
+    (OrderStatus.PENDING, False, 12), (OrderStatus.CONFIRMED, False, 6),
+    (OrderStatus.PROCESSING, True, 8), (OrderStatus.SHIPPED, True, 8),
+    (OrderStatus.DELIVERED, True, 5), (OrderStatus.COMPLETED, True, 45),
+    (OrderStatus.CANCELLED, False, 8), (OrderStatus.REJECTED, False, 4),
+    (OrderStatus.REFUNDED, True, 4),
+)
+#: The path to each final status through the one status machine.
+PATHS = {
+    OrderStatus.PENDING: (), OrderStatus.CONFIRMED: (OrderStatus.CONFIRMED,),
+    OrderStatus.PROCESSING: (OrderStatus.CONFIRMED, OrderStatus.PROCESSING),
+    OrderStatus.SHIPPED: (OrderStatus.PROCESSING, "ship"),
+    OrderStatus.DELIVERED: (OrderStatus.PROCESSING, "ship", OrderStatus.DELIVERED),
+    OrderStatus.COMPLETED: (OrderStatus.PROCESSING, "ship", OrderStatus.COMPLETED),
+    OrderStatus.CANCELLED: (OrderStatus.CANCELLED,), OrderStatus.REJECTED: (OrderStatus.REJECTED,),
+    OrderStatus.REFUNDED: (OrderStatus.PROCESSING, OrderStatus.COMPLETED, OrderStatus.REFUNDED),
+}
+CHANNELS = ((Channel.STOREFRONT, 60), (Channel.WHATSAPP, 20), (Channel.ADMIN, 15),
+            (Channel.BOT, 5))
+ACTOR = "admin:admin@burgerchina.test"
+
+
+def seed_demo_activity(store: Store, *, customers: int = 300, orders: int = 360,
+                       seed: int = 2026) -> int:
+    """Customers and orders of the last 60 days for the demo store; returns the number of
+    orders added (0 when the store already has its demo activity)."""
+    if db.session.scalar(select(func.count()).select_from(Order)
+                         .where(Order.store_id == store.id)) >= orders // 2:
+        return 0
+    rng = random.Random(seed)  # noqa: S311 - repeatable demo data, not secrets
+    people = _demo_customers(store, rng, customers)
+    menu = list(db.session.scalars(select(Product).where(
+        Product.store_id == store.id, Product.is_active.is_(True), Product.stock.is_(None))))
+    now = clock.now()
+    made = 0
+    for n in range(orders):
+        placed_at = now - timedelta(days=60 * (1 - n / orders), hours=rng.randint(0, 10),
+                                    minutes=rng.randint(0, 59))
+        if _demo_order(store, rng, people, menu, placed_at):
+            made += 1
+    return made
+
+
+def _demo_customers(store: Store, rng: random.Random, count: int) -> list[Customer]:
+    people = []
+    for n in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        city, province = rng.choice(CITIES)
+        kind = rng.choices(list(CustomerType), weights=(70, 24, 6))[0]
+        people.append(Customer(
+            store_id=store.id, name=f"{first} {last}", phone=f"62812{70000000 + n * 37:08d}",
+            email=f"{first.lower()}.{last.lower()}{n}@contoh.id" if n % 3 else None,
+            address=f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}", city=city,
+            province=province, postal_code=f"{rng.randint(10000, 69999)}", type=kind,
+            gender=rng.choice(list(Gender)[:2]),
+            birth_date=date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+        ))
+    db.session.add_all(people)
+    db.session.flush()
+    return people
+
+
+def _demo_order(store, rng, people, menu, placed_at) -> bool:
+    """One order placed at `placed_at` and walked to a drawn outcome; False if refused."""
+    catering = rng.random() < 0.12  # big orders of a few regulars: the VIPs of the CRM
+    person = rng.choice(people[:8]) if catering else rng.choice(people)
+    most = 60 if catering else 3
+    lines = [(p.code, rng.randint(1, most)) for p in rng.sample(menu, rng.randint(1, 3))]
+    channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
+    final, paid, _ = rng.choices(OUTCOMES, weights=[w for *_, w in OUTCOMES])[0]
+    age = clock.now() - placed_at
+    if age < timedelta(days=2):
+        final, paid = rng.choice(((OrderStatus.PENDING, False), (OrderStatus.PENDING, False),
+                                  (OrderStatus.CONFIRMED, False), (OrderStatus.PROCESSING, True)))
+    elif age > timedelta(days=7) and final in (OrderStatus.PENDING, OrderStatus.CONFIRMED):
+        final, paid = OrderStatus.COMPLETED, True  # old orders are settled by now
+    try:
+        with db.session.begin_nested():
+            placed = place_order(store, CheckoutRequest(
+                name=person.name, phone=person.phone, address=person.address, items=lines,
+                email=person.email, courier=rng.choice(store.couriers or [None]),
+                payment_method=rng.choice(("bank_transfer", "bank_transfer", "e_wallet", "cod")),
+                channel=channel, actor="customer" if channel != Channel.ADMIN else ACTOR,
+                placed_at=placed_at), base_url="")
+            order = db.session.get(Order, placed.id)
+            _walk(order, final, paid, rng)
+            _backdate(order, placed_at, rng)
+    except ShopError:
+        return False
+    return True
+
+
+def _walk(order: Order, final: OrderStatus, paid: bool, rng: random.Random) -> None:
+    from .services.orders import set_payment_status, transition
+    from .services.payment_records import record_payment
+    from .services.shipping import add_shipment
+
+    steps = list(PATHS[final])
+    for step in steps:
+        if step == "ship":
+            add_shipment(order, rng.choice(("jne", "sicepat", "tiki", "pos")),
+                         f"DEMO{rng.randint(10**9, 10**10 - 1)}", actor=ACTOR, base_url="")
+        else:
+            if step in (OrderStatus.COMPLETED, OrderStatus.REFUNDED) and paid \
+                    and order.payment_status.value == "PENDING":
+                record_payment(order, method=order.payment_method or "cod", amount=order.total,
+                               reference=f"DEMO-{rng.randint(1000, 9999)}", actor=ACTOR,
+                               base_url="")
+            note = "Stok habis" if step in (OrderStatus.CANCELLED, OrderStatus.REJECTED) else None
+            transition(order, step, actor=ACTOR, note=note, base_url="")
+            if step == OrderStatus.REFUNDED:
+                set_payment_status(order, "REFUNDED", actor=ACTOR, note="Dana dikembalikan",
+                                   base_url="")
+    if paid and order.payment_status.value == "PENDING" and final != OrderStatus.CANCELLED:
+        record_payment(order, method=order.payment_method or "cod", amount=order.total,
+                       reference=f"DEMO-{rng.randint(1000, 9999)}", actor=ACTOR, base_url="")
+
+
+def _backdate(order: Order, placed_at, rng: random.Random) -> None:
+    """Spread the order's events over the hours after it was placed, as if it had lived."""
+    events = db.session.scalars(select(OrderEvent.id).where(OrderEvent.order_id == order.id)
+                                .order_by(OrderEvent.id)).all()
+    at = placed_at
+    for event_id in events:
+        db.session.execute(update(OrderEvent).where(OrderEvent.id == event_id)
+                           .values(created_at=at))
+        at += timedelta(hours=rng.randint(1, 20))
+    db.session.execute(update(Order).where(Order.id == order.id).values(
+        created_at=placed_at, updated_at=min(at, clock.now())))
+
+
+def seed_demo_dealers(store: Store) -> None:
+    """Sales staff and dealer shops of seed 004, for the back office screens."""
+    if db.session.scalar(select(func.count()).select_from(Shop).where(Shop.store_id == store.id)):
+        return
+    spv = SalesStaff(store_id=store.id, name="Hendra Gunawan", phone="6281355500001",
+                     position=StaffPosition.SUPERVISOR)
+    db.session.add(spv)
+    db.session.flush()
+    sales = [SalesStaff(store_id=store.id, name=name, phone=phone, supervisor_id=spv.id,
+                        position=StaffPosition.SALES)
+             for name, phone in (("Rudi Hartono", "6281355500002"),
+                                 ("Maya Sari", "6281355500003"))]
+    db.session.add_all(sales)
+    db.session.flush()
+    for n, (name, city) in enumerate((("Toko Jaya Motor", "Bandung"),
+                                      ("Bengkel Sinar Abadi", "Depok"),
+                                      ("Sumber Rejeki Motor", "Bekasi")), start=1):
+        db.session.add(Shop(store_id=store.id, code=f"TK{n:03d}", name=name,
+                            phone=f"62813666000{n:02d}", city=city, province="Jawa Barat",
+                            ref_toko_id=1000 + n, salesman_id=sales[n % 2].id,
+                            address=f"Jl. Raya {city} No. {n * 7}"))
+    db.session.flush()
+
