@@ -81,9 +81,10 @@ def order_json(placed: PlacedOrder) -> dict:
                 for ln in placed.lines
             ],
         },
+        # Anyone may call this API: no count of the number's past orders, no sequential id.
         "customer": {
-            "id": placed.customer.id, "name": placed.customer.name,
-            "phone": placed.customer.phone, "total_orders": placed.customer.total_orders,
+            "id": placed.customer.public_id, "name": placed.customer.name,
+            "phone": placed.customer.phone,
         },
         "trackingUrl": placed.tracking_url,
     }

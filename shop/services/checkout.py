@@ -327,7 +327,8 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
     return PlacedOrder(
         id=order.id, number=order.number, status=order.status,
         payment_status=order.payment_status, totals=totals, lines=lines,
-        customer=CustomerSummary(customer.id, customer.name, customer.phone, customer.total_orders),
+        customer=CustomerSummary(customer.id, customer.name, customer.phone,
+                                 customer.total_orders, customer.public_id),
         tracking_url=tracking_url, confirmation_text=confirmation,
         payment_method=order.payment_method, created=False,
     )

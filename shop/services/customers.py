@@ -25,6 +25,8 @@ class CustomerSummary:
     name: str
     phone: str
     total_orders: int
+    #: The opaque id a public answer may show (never the sequential one).
+    public_id: str = ""
 
 
 def clean_name(raw: str | None, *, field: str = "name") -> str:
@@ -74,7 +76,8 @@ def _checkout_upsert():
                 "is_active": True,
             },
             where=table.c.status != CustomerStatus.BLOCKED.value,
-        ).returning(table.c.id, table.c.name, table.c.phone, table.c.total_orders)
+        ).returning(table.c.id, table.c.name, table.c.phone, table.c.total_orders,
+                    table.c.public_id)
     return _UPSERTS[dialect]
 
 
@@ -95,7 +98,8 @@ def upsert_checkout_customer(
             "Nomor ini tidak dapat memesan di toko ini. Silakan hubungi toko.",
             fields={"phone": "Nomor diblokir oleh toko."},
         )
-    return CustomerSummary(id=row.id, name=row.name, phone=row.phone, total_orders=row.total_orders)
+    return CustomerSummary(id=row.id, name=row.name, phone=row.phone,
+                           total_orders=row.total_orders, public_id=row.public_id)
 
 
 def find_customer_by_phone(store: Store, phone: str) -> Customer | None:

@@ -70,8 +70,8 @@ def test_headless_checkout_answers_201_with_order_customer_and_tracking_url(clie
                  "unit_price": "15000.00", "subtotal": "15000.00"},
             ],
         },
-        "customer": {"id": customer.id, "name": "Budi Santoso", "phone": "6281234567890",
-                     "total_orders": 1},
+        "customer": {"id": customer.public_id, "name": "Budi Santoso",
+                     "phone": "6281234567890"},
         "trackingUrl": f"https://shop.test/track/{order.id}",
     }
     assert order.status == OrderStatus.PENDING and order.number.startswith("ORD-")
@@ -103,12 +103,23 @@ def test_only_the_required_fields_are_enough(client, burger):
     assert stock("COLA") == 47
 
 
+def test_anonymous_answer_hides_order_counts_and_sequential_ids(client, burger):
+    first = client.post(URL, json=body()).get_json()
+    second = client.post(URL, json=body(idempotency_key=None)).get_json()
+
+    assert "total_orders" not in second["customer"]
+    public_id = second["customer"]["id"]
+    assert public_id == first["customer"]["id"]
+    assert isinstance(public_id, str) and public_id.startswith("cu") and len(public_id) == 27
+    assert public_id != str(db.session.scalar(select(Customer.id)))
+
+
 def test_repeat_customer_in_another_phone_format_counts_up_total_orders(client, burger):
     first = client.post(URL, json=body()).get_json()
     second = client.post(URL, json=body(phone="+62 812-3456-7890", name="Budi S.")).get_json()
 
     assert second["customer"]["id"] == first["customer"]["id"]
-    assert second["customer"]["total_orders"] == 2
+    assert db.session.scalar(select(Customer.total_orders)) == 2
     assert second["customer"]["name"] == "Budi S."
     assert second["order"]["id"] != first["order"]["id"]
     assert rows(Customer) == 1 and rows(Order) == 2
