@@ -45,6 +45,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WHATSAPP_GATEWAY_TOKEN": env.get("WHATSAPP_GATEWAY_TOKEN", ""),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
         "CHECKOUT_RATE_LIMIT": env.get("CHECKOUT_RATE_LIMIT", "60 per minute"),
+        #: Transfer proofs a client address may send from tracking pages.
+        "PROOF_RATE_LIMIT": env.get("PROOF_RATE_LIMIT", "10 per hour"),
+        #: Product photos, logos and transfer proofs, outside the code tree.
+        "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance / "uploads")),
+        #: The largest image accepted (photos, logos, transfer proofs).
+        "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
         "SQL_ECHO": env.get("SQL_ECHO", "") == "1",
         #: How many proxies (load balancers) stand before the app and set X-Forwarded-*.
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0") or 0),
