@@ -106,14 +106,13 @@ def _same_new_phone(committed, live_server, parallel: int) -> None:
     assert_daily_numbers(numbers, days)
     if len(days) == 1:  # the usual case: exactly ORD-<today>-001 .. ORD-<today>-<n>
         assert sorted(numbers) == [f"ORD-{first_day}-{n:03d}" for n in range(1, parallel + 1)]
-    # Every checkout counted itself on the one row, one after the other: 1, 2, ... n.
-    assert sorted(a.customer["total_orders"] for a in answers) == list(range(1, parallel + 1))
     assert {a.customer["id"] for a in answers} == {answers[0].customer["id"]}
 
     customers = rows(select(Customer.id, Customer.phone, Customer.total_orders)
                      .where(Customer.store_id == store.id))
     assert len(customers) == 1, f"{len(customers)} customers for one phone: {customers}"
     customer_id, phone, total_orders = customers[0]
+    # Every checkout counted itself on the one row: no increment was lost.
     assert (phone, total_orders) == (PHONE_NORMALIZED, parallel)
 
     orders = rows(select(Order.id, Order.number, Order.customer_id)
@@ -227,7 +226,6 @@ def test_same_idempotency_key_10_times_in_parallel_makes_one_order(committed, li
         (a.status, a.order.get("id"), a.order.get("number")) for a in answers
     ]
     assert {a.order["total"] for a in answers} == {"74000.00"}
-    assert {a.customer["total_orders"] for a in answers} == {1}
     order_id = answers[0].order["id"]
 
     assert [r.id for r in rows(select(Order.id).where(Order.store_id == store.id))] == [order_id]
