@@ -41,11 +41,16 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .storefront import bp as storefront_bp
     from .tracking import bp as tracking_bp
+    from .uploads import bp as uploads_bp
 
     app.register_blueprint(storefront_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(uploads_bp)
     csrf.exempt(api_bp)
+    from .admin import init_admin
+
+    init_admin(app)
     register_error_handlers(app)
 
     if app.config["PROXY_COUNT"]:

@@ -4,6 +4,7 @@ a transfer proof from it."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InvalidInput, ShopError
 from ..extensions import db, limiter
@@ -12,6 +13,7 @@ from ..services.orders import get_order
 from ..services.payments import transfer_instructions
 from ..services.tracking import load_tracking
 from ..services.transfer_proofs import can_submit_proof, proof_folder, submit_transfer_proof
+from ..services.uploads import delete_image, save_image
 from ..web import public_base_url
 from . import bp
 
@@ -45,16 +47,20 @@ def _proof_limit() -> str:
 @limiter.limit(_proof_limit)
 def send_payment_proof(order_id: str):
     """"Saya sudah bayar": store the proof image and tell the store's admins."""
-    from ..services.uploads import delete_image, save_image
-
     load_tracking(order_id)  # the same 404 as the page for unknown ids
     order = get_order(order_id)
-    upload = request.files.get("proof")
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    request.max_content_length = limit + 64 * 1024  # the photo and the form around it
     stored = None
     try:
+        try:
+            upload = request.files.get("proof")
+        except RequestEntityTooLarge:
+            raise InvalidInput(f"Foto terlalu besar (maksimal {limit // (1024 * 1024)} MB).",
+                               fields={"proof": "Terlalu besar."}) from None
         if upload is None or not upload.filename:
             raise InvalidInput("Pilih foto bukti transfer.", fields={"proof": "Wajib diisi."})
-        stored = save_image(upload, folder=proof_folder())
+        stored = save_image(upload, folder=proof_folder(), max_bytes=limit, field="proof")
         submit_transfer_proof(order, stored.filename,
                               admin_url=f"{public_base_url()}/admin/payment/")
     except ShopError as error:
