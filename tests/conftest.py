@@ -1,5 +1,8 @@
 """Fixtures: one app per database (SQLite always, PostgreSQL with TEST_DATABASE_URL),
-the schema created once per run, and each test rolled back."""
+the schema created once per run, and each test rolled back.
+
+pytest-flask (loaded as a plugin) gives `client`, tied here to the test's transaction, and
+pushes a request context of `app` for every test that uses it; the live server is our own."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
@@ -102,8 +106,13 @@ def database(app) -> Iterator[None]:
 
 
 @pytest.fixture
-def client(app, database):
-    return app.test_client()
+def client(database, client: FlaskClient) -> FlaskClient:
+    """pytest-flask's `client` (`with app.test_client()`), inside the test's transaction.
+
+    Requested after `database`, so it is closed first: the context it keeps from its last
+    request is popped (and that request's session removed) before the transaction rolls back.
+    """
+    return client
 
 
 @pytest.fixture
@@ -173,9 +182,10 @@ def committed(app):
     wipe(app)
 
 
-class LiveServer:
+class ThreadedLiveServer:
+    """The app served by werkzeug on a free loopback port, from a thread of this process."""
+
     def __init__(self, app):
-        self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -189,8 +199,15 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
+# Not pytest-flask's `live_server`, which forks the app into another process when the fixture
+# starts, once per session unless the ini sets `live_server_scope`: a forked server never sees
+# config set after the fork, and the browser tests must set theirs afterwards (PUBLIC_BASE_URL
+# is the server's own URL, known once its port is bound; CSRF on for them only). It also
+# rewrites SERVER_NAME of our session-wide app while it runs, listens on "localhost" rather
+# than 127.0.0.1, and forks the engine's pooled connections along. Committed data would work
+# across processes; the config does not. Served from a thread, the app is this very object.
 @pytest.fixture
-def live_server(app, committed):
-    """The app served over HTTP on a loopback port, in a thread."""
-    with LiveServer(app) as server:
+def threaded_live_server(app, committed) -> Iterator[ThreadedLiveServer]:
+    """The app served over HTTP on a loopback port, in a thread, on committed data."""
+    with ThreadedLiveServer(app) as server:
         yield server

@@ -84,14 +84,14 @@ def release_session() -> None:
 # --- 1. one new phone, many parallel checkouts -------------------------------------------
 
 
-def _same_new_phone(committed, live_server, parallel: int) -> None:
+def _same_new_phone(committed, threaded_live_server, parallel: int) -> None:
     store = committed.store()
     burger = committed.product(store, code="BRG-CHEESE", price="25000")  # made to order
     cola = committed.product(store, code="COLA", price="8000", stock=500)
     release_session()
     first_day = store_day()
 
-    answers = checkout_parallel(live_server.url, [
+    answers = checkout_parallel(threaded_live_server.url, [
         checkout_body(store, [(burger.code, 1), (cola.code, 2)], name=f"Pembeli {i}")
         for i in range(parallel)
     ])
@@ -131,20 +131,20 @@ def _same_new_phone(committed, live_server, parallel: int) -> None:
 
 @pytest.mark.backends("postgresql")
 def test_40_parallel_checkouts_of_a_new_phone_make_one_customer_and_40_numbers(
-    committed, live_server
+    committed, threaded_live_server
 ):
-    _same_new_phone(committed, live_server, parallel=40)
+    _same_new_phone(committed, threaded_live_server, parallel=40)
 
 
 @pytest.mark.backends("sqlite")
 def test_parallel_checkouts_on_sqlite_number_without_duplicates_or_locked_errors(
-    committed, live_server
+    committed, threaded_live_server
 ):
-    _same_new_phone(committed, live_server, parallel=12)
+    _same_new_phone(committed, threaded_live_server, parallel=12)
 
 
 def test_parallel_checkouts_of_different_phones_share_only_the_counter(
-    app, committed, live_server
+    app, committed, threaded_live_server
 ):
     """Different phones and a made-to-order product: the counter row is the only thing these
     checkouts share, so nothing else serializes them before the number is taken."""
@@ -154,7 +154,7 @@ def test_parallel_checkouts_of_different_phones_share_only_the_counter(
     release_session()
     first_day = store_day()
 
-    answers = checkout_parallel(live_server.url, [
+    answers = checkout_parallel(threaded_live_server.url, [
         checkout_body(store, [(fries.code, 1)], phone=f"0817{i:08d}", name=f"Pembeli {i}")
         for i in range(parallel)
     ])
@@ -173,13 +173,15 @@ def test_parallel_checkouts_of_different_phones_share_only_the_counter(
 
 
 @pytest.mark.backends("postgresql")
-def test_50_parallel_checkouts_of_stock_10_sell_exactly_10(committed, live_server):
+def test_50_parallel_checkouts_of_stock_10_sell_exactly_10(
+    committed, threaded_live_server
+):
     store = committed.store()
     cola = committed.product(store, code="COLA", price="8000", stock=10)
     release_session()
     first_day = store_day()
 
-    answers = checkout_parallel(live_server.url, [
+    answers = checkout_parallel(threaded_live_server.url, [
         checkout_body(store, [(cola.code, 1)], phone=f"0813{i:08d}", name=f"Pembeli {i}")
         for i in range(50)
     ])
@@ -212,14 +214,16 @@ def test_50_parallel_checkouts_of_stock_10_sell_exactly_10(committed, live_serve
 
 
 @pytest.mark.backends("postgresql")
-def test_same_idempotency_key_10_times_in_parallel_makes_one_order(committed, live_server):
+def test_same_idempotency_key_10_times_in_parallel_makes_one_order(
+    committed, threaded_live_server
+):
     store = committed.store()
     cola = committed.product(store, code="COLA", price="8000", stock=20)
     burger = committed.product(store, code="BRG-CHEESE", price="25000")
     release_session()
     body = checkout_body(store, [(burger.code, 2), (cola.code, 3)], key="checkout-7f3a9c21")
 
-    answers = checkout_parallel(live_server.url, [dict(body) for _ in range(10)])
+    answers = checkout_parallel(threaded_live_server.url, [dict(body) for _ in range(10)])
 
     assert statuses(answers) == [200] * 9 + [201], describe(answers)
     assert len({(a.order["id"], a.order["number"]) for a in answers}) == 1, [
@@ -242,7 +246,7 @@ def test_same_idempotency_key_10_times_in_parallel_makes_one_order(committed, li
 
 @pytest.mark.backends("postgresql")
 def test_parallel_checkouts_of_two_products_in_opposite_order_do_not_deadlock(
-    committed, live_server
+    committed, threaded_live_server
 ):
     store = committed.store()
     a = committed.product(store, code="PART-A", price="10000", stock=100)
@@ -255,7 +259,7 @@ def test_parallel_checkouts_of_two_products_in_opposite_order_do_not_deadlock(
         for i in range(parallel)
     ]
 
-    answers = checkout_parallel(live_server.url, payloads)
+    answers = checkout_parallel(threaded_live_server.url, payloads)
 
     assert statuses(answers) == [201] * parallel, describe(answers)
     assert not any("deadlock" in str(a.body).lower() for a in answers)

@@ -90,17 +90,18 @@ class Shop:
 
 
 @pytest.fixture
-def shop(app, live_server) -> Iterator[Shop]:
+def shop(app, threaded_live_server) -> Iterator[Shop]:
     """The demo store on the live server, with CSRF checked as in production and the
     public links (tracking URL) pointing at the live server."""
     saved = {key: app.config[key] for key in ("PUBLIC_BASE_URL", "WTF_CSRF_ENABLED")}
-    app.config.update(PUBLIC_BASE_URL=live_server.url, WTF_CSRF_ENABLED=True)
+    # Set after the server started: it serves this very app object (see tests/conftest.py).
+    app.config.update(PUBLIC_BASE_URL=threaded_live_server.url, WTF_CSRF_ENABLED=True)
     try:
         with app.app_context():
             seed_demo()
             db.session.commit()
             db.session.remove()
-        yield Shop(app=app, url=live_server.url, backend=app.config["TEST_BACKEND"])
+        yield Shop(app=app, url=threaded_live_server.url, backend=app.config["TEST_BACKEND"])
     finally:
         app.config.update(saved)
 
