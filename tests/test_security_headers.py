@@ -15,13 +15,6 @@ BUDI = {
 }
 
 
-@pytest.fixture
-def burger(make):
-    store = make.store("burgerchina", name="Burger China")
-    make.product(store, "BRG-CHEESE", "25000", name="Burger Cheese")
-    return store
-
-
 def policy(response) -> dict[str, str]:
     """The response's CSP as {directive: sources}."""
     header = response.headers["Content-Security-Policy"]
