@@ -32,7 +32,7 @@ def signed_in(login_as, role: str = "admin", stores=None):
     return client
 
 
-def csrf_of(client, path: str = "/admin/customers/") -> str:
+def csrf_of(client, path: str = "/admin/customer/") -> str:
     """The CSRF token of an admin page's <meta name="csrf-token">."""
     page = client.get(path).get_data(as_text=True)
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)

@@ -17,7 +17,7 @@ from shop.models import Customer, CustomerStatus, CustomerType, Order, OrderEven
 from ..conftest import counted
 from .customer_helpers import csrf_of, signed_in
 
-LIST = "/admin/customers/"
+LIST = "/admin/customer/"
 SCRIPT = "<script>alert(1)</script>"
 
 

@@ -380,4 +380,5 @@ def spending_chart(months: list[dict], *, width: int = 720, height: int = 220) -
 
 def register(admin: Admin) -> None:
     """Add this area's views to the back office."""
-    admin.add_view(CustomerView(Customer, name="Pelanggan", endpoint="customers"))
+    admin.add_view(CustomerView(Customer, name="Pelanggan", endpoint="customer",
+                                url="/admin/customer"))
