@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask, g, jsonify, redirect, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
@@ -26,6 +26,13 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     register_views(admin)
+
+    @app.teardown_request
+    def forget_admin(_error=None):
+        """The admin and its scope belong to one request, even when the app context that
+        holds `g` lives on (tests, CLI)."""
+        g.pop("admin_scope", None)
+        g.pop("_login_user", None)
     login_manager.login_view = "admin_auth.login"
     login_manager.login_message = None
 

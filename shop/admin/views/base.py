@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from flask import Response, abort, g, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model.filters import convert
 from flask_admin.model.form import converts
 from flask_login import current_user
+from sqlalchemy import Integer
 from wtforms import fields
 
 from ...extensions import db
@@ -127,11 +130,29 @@ class ScopedModelView(SecureMixin, ModelView):
     def get_count_query(self):
         return super().get_count_query().filter(self.scope_filter())
 
+    def primary_key(self, raw):
+        """A posted id as the primary key's type, or None when it cannot be one (a text id
+        for an integer key is refused here, not sent to PostgreSQL as a type error)."""
+        text = str(raw or "")
+        column = self.model.__mapper__.primary_key[0]
+        if isinstance(column.type, Integer):
+            ok = text.isascii() and text.isdigit() and len(text) <= 18
+            return int(text) if ok else None
+        return text if text.isprintable() and 0 < len(text) <= 64 else None
+
     def get_one(self, id):
-        row = super().get_one(id)
+        key = self.primary_key(id)
+        row = super().get_one(key) if key is not None else None
         if row is None or not current_scope().allows(self.store_of(row)):
             return None
         return row
+
+    @action("delete", lazy_gettext("Delete"),
+            lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids):
+        """Flask-Admin's bulk delete, with the posted ids in the key's type."""
+        keys = [k for k in (self.primary_key(i) for i in ids) if k is not None]
+        return super().action_delete(keys)
 
     def store_of(self, row) -> int | None:
         """The store a row belongs to."""
