@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -62,8 +63,20 @@ def test_dashboard_shows_todays_orders_revenue_chart_and_what_needs_action(
     assert "Pendapatan hari ini" in page and "Rp 65.000" in page
     assert "<svg" in page and "30 hari terakhir" in page
     assert f'href="/admin/order/details/?id={waiting.id}"' in page and "Sari Menunggu" in page
-    assert f'href="/admin/product/edit/?id={low.id}"' in page and "Sambal Botol" in page
+    assert f'href="/admin/products/edit/?id={low.id}"' in page and "Sambal Botol" in page
     assert "Produk A" in page  # a top product
+
+
+def test_every_link_of_the_dashboard_opens_its_page(make, login_as, two_stores):
+    a, _b = two_stores
+    make.product(a, "A-LOW", stock=1, name="Sambal Botol")
+    order_today(make, a, [("A-1", 1)])
+    make.customer(a, "6281200000009", name="Pelanggan Baru")
+    client = login_as("admin", [a])
+    links = set(re.findall(r'href="(/admin/(?:order|products|customer)/[^"]+)"', page_of(client)))
+    assert {link.split("/")[2] for link in links} == {"order", "products", "customer"}
+    for link in links:
+        assert client.get(link.replace("&amp;", "&")).status_code == 200, link
 
 
 def test_admin_of_store_a_never_sees_store_b(make, login_as, two_stores):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, request
+from flask import abort, request, url_for
 from flask_admin import expose
 from flask_babel import gettext
 from markupsafe import Markup
+from werkzeug.routing import BuildError
 
 from ... import clock
 from ...errors import NotFound
@@ -25,11 +26,12 @@ from ...services.money import format_rupiah
 from ...web import MONTHS_ID
 from .base import SecureIndexView, current_scope
 
-#: Pages the dashboard links to, built by the orders, catalog and customers views.
+#: Pages the dashboard links its rows to (the orders, catalog and customers views), and the
+#: path used should a view be renamed (a test follows every link).
 ROW_PAGES = {
-    "order": "/admin/order/details/",
-    "product": "/admin/product/edit/",
-    "customer": "/admin/customer/details/",
+    "order": ("order.details_view", "/admin/order/details/"),
+    "product": ("products.edit_view", "/admin/products/edit/"),
+    "customer": ("customer.details_view", "/admin/customer/details/"),
 }
 
 
@@ -48,12 +50,23 @@ class DashboardView(SecureIndexView):
         board = dashboard_figures(picked, stores, now=now)
         customers = customer_overview_of(picked, now)
         return self.render(
-            "admin/dashboard.html", board=board, stores=stores, row_pages=ROW_PAGES,
+            "admin/dashboard.html", board=board, stores=stores, row_pages=row_pages(),
             picked=request.args.get("store", ""), charts=dashboard_charts(board),
             today_label=day_label(board.today),
             store_names={s.id: s.name for s in stores}, customers=customers,
             level_chart=level_chart(customers) if customers else None,
         )
+
+
+def row_pages() -> dict[str, str]:
+    """The base URL of each linked page; rows add ?id=<id>."""
+    pages = {}
+    for kind, (endpoint, fallback) in ROW_PAGES.items():
+        try:
+            pages[kind] = url_for(endpoint)
+        except BuildError:
+            pages[kind] = fallback
+    return pages
 
 
 def customer_overview_of(scope: Scope, now) -> dict | None:
