@@ -142,7 +142,7 @@ class ScopedModelView(SecureMixin, ModelView):
 
     def get_one(self, id):
         key = self.primary_key(id)
-        row = super().get_one(key) if key is not None else None
+        row = super().get_one(str(key)) if key is not None else None
         if row is None or not current_scope().allows(self.store_of(row)):
             return None
         return row
