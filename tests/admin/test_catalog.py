@@ -14,6 +14,7 @@ from sqlalchemy import select
 from shop.extensions import db
 from shop.models import Product, ProductPhoto, StockMovement
 from shop.services import catalog
+from tests.conftest import counted
 from tests.images import image_bytes
 
 from .backoffice import csrf_enabled, csrf_token, follow, text, to_login
@@ -418,3 +419,23 @@ def test_every_post_without_a_csrf_token_is_refused(app, login_as, stores):
     row = product(mine.id)
     assert (row.name, row.stock, len(row.photos)) == ("Produk A", 3, 1)
     assert db.session.scalar(select(Product).where(Product.code == "KAOS-M")) is not None
+
+
+def test_the_list_runs_the_same_statements_for_3_or_20_products(login_as, make, stores,
+                                                                 count_queries):
+    a, b, mine, _ = stores
+    admin = login_as("admin", [a])
+
+    def statements() -> int:
+        with count_queries() as seen:
+            assert admin.get(LIST).status_code == 200
+        return len(counted(seen))
+
+    for n in range(2):
+        catalog.add_photo(make.product(a, f"F{n}"), f"{n:032x}.png", 10, 10)
+    few = statements()
+    for n in range(2, 19):
+        catalog.add_photo(make.product(a, f"F{n}", stock=n), f"{n:032x}.png", 10, 10)
+    db.session.commit()
+
+    assert statements() == few
