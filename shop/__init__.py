@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         database.tune_engine(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    web.allow_uploads(app)  # before CSRFProtect, which reads the form first
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

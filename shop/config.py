@@ -51,6 +51,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance / "uploads")),
         #: The largest image accepted (photos, logos, transfer proofs).
         "UPLOAD_MAX_BYTES": 5 * 1024 * 1024,
+        #: The largest multipart form (a few photos, or a CSV of 50,000 customers).
+        "UPLOAD_REQUEST_MAX_BYTES": 24 * 1024 * 1024,
         "SQL_ECHO": env.get("SQL_ECHO", "") == "1",
         #: How many proxies (load balancers) stand before the app and set X-Forwarded-*.
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "0") or 0),

@@ -148,6 +148,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
+        if error.code == 413:
+            message = "Berkas terlalu besar. Foto maksimal 5 MB, kirim sedikit-sedikit."
+            if wants_json():
+                return jsonify({"success": False, "error": message, "code": "too_large"}), 413
+            back = request.referrer if _same_site(request.referrer) else None
+            return render_template("error.html", message=message, status=413, back=back), 413
         if error.code == 429:
             message = "Terlalu banyak permintaan. Silakan coba lagi sebentar lagi."
             if wants_json():

@@ -94,6 +94,17 @@ def content_security_policy(path: str, nonce: str | None) -> str:
     return "; ".join(f"{name} {sources}" for name, sources in policy.items())
 
 
+def allow_uploads(app: Flask) -> None:
+    """Bodies stay small (MAX_CONTENT_LENGTH), except file uploads (multipart forms: photos,
+    logos, transfer proofs, CSV imports), which may carry a few files of UPLOAD_MAX_BYTES
+    each; every file is still checked against UPLOAD_MAX_BYTES by the upload service."""
+
+    @app.before_request
+    def larger_bodies_for_uploads():
+        if request.mimetype == "multipart/form-data":
+            request.max_content_length = app.config["UPLOAD_REQUEST_MAX_BYTES"]
+
+
 def init_web(app: Flask) -> None:
     """Register filters and default security headers."""
     app.jinja_env.filters.update(

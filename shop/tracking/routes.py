@@ -4,7 +4,6 @@ a transfer proof from it."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import InvalidInput, ShopError
 from ..extensions import db, limiter
@@ -50,14 +49,9 @@ def send_payment_proof(order_id: str):
     load_tracking(order_id)  # the same 404 as the page for unknown ids
     order = get_order(order_id)
     limit = current_app.config["UPLOAD_MAX_BYTES"]
-    request.max_content_length = limit + 64 * 1024  # the photo and the form around it
     stored = None
     try:
-        try:
-            upload = request.files.get("proof")
-        except RequestEntityTooLarge:
-            raise InvalidInput(f"Foto terlalu besar (maksimal {limit // (1024 * 1024)} MB).",
-                               fields={"proof": "Terlalu besar."}) from None
+        upload = request.files.get("proof")
         if upload is None or not upload.filename:
             raise InvalidInput("Pilih foto bukti transfer.", fields={"proof": "Wajib diisi."})
         stored = save_image(upload, folder=proof_folder(), max_bytes=limit, field="proof")

@@ -89,3 +89,28 @@ def test_the_upload_needs_the_pages_csrf_token(app, client, order):
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     assert db.session.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_a_large_photo_under_5_mb_passes_with_csrf_on(app, client, order):
+    """CSRFProtect reads the form before the view: uploads get their larger limit first."""
+    big = io.BytesIO()
+    Image.frombytes("RGB", (1200, 1000), os.urandom(1200 * 1000 * 3)).save(big, format="PNG")
+    assert 2 * 1024 * 1024 < len(big.getvalue()) < 5 * 1024 * 1024
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        page = client.get(f"/track/{order.id}").get_data(as_text=True)
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        answer = client.post(f"/track/{order.id}/payment-proof",
+                             data={"proof": (io.BytesIO(big.getvalue()), "besar.png"),
+                                   "csrf_token": token},
+                             content_type="multipart/form-data")
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert answer.status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Payment)) == 1
+
+
+def test_a_body_over_the_upload_limit_gets_an_indonesian_413(client, order):
+    answer = send(client, order.id, b"\0" * (25 * 1024 * 1024))
+    assert answer.status_code == 413
+    assert "Berkas terlalu besar" in answer.get_data(as_text=True)
