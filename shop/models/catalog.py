@@ -89,7 +89,9 @@ class StockMovement(db.Model):
     """A change of a product's stock made by hand, with its reason (seed 002)."""
 
     __tablename__ = "stock_movements"
-    __table_args__ = (Index("ix_stock_movements_product_id", "product_id"),)
+    __table_args__ = (
+        Index("ix_stock_movements_product_id_created_at", "product_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))

@@ -60,6 +60,9 @@ class Customer(db.Model):
         UniqueConstraint("store_id", "phone"),
         Index("ix_customers_store_id_name", "store_id", "name"),
         Index("ix_customers_email", "email"),
+        # Top and recent customers of the CRM overview.
+        Index("ix_customers_store_id_total_spent", "store_id", "total_spent"),
+        Index("ix_customers_store_id_created_at", "store_id", "created_at"),
         CheckConstraint("points >= 0", name="points_not_negative"),
         CheckConstraint("discount >= 0 AND discount <= 100", name="discount_percent"),
     )
