@@ -63,6 +63,8 @@ class Customer(db.Model):
         # Top and recent customers of the CRM overview.
         Index("ix_customers_store_id_total_spent", "store_id", "total_spent"),
         Index("ix_customers_store_id_created_at", "store_id", "created_at"),
+        # A phone search across stores (the unique (store_id, phone) needs the store first).
+        Index("ix_customers_phone", "phone"),
         CheckConstraint("points >= 0", name="points_not_negative"),
         CheckConstraint("discount >= 0 AND discount <= 100", name="discount_percent"),
     )

@@ -115,6 +115,8 @@ class Order(db.Model):
         Index("ix_orders_store_id_created_at", "store_id", "created_at",
               postgresql_include=["status", "payment_status", "channel", "total"]),
         Index("ix_orders_store_id_status_created_at", "store_id", "status", "created_at"),
+        # The back office finds orders by the phone written on them, in any store.
+        Index("ix_orders_recipient_phone", "recipient_phone"),
         Index("ix_orders_customer_id", "customer_id"),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint("discount >= 0 AND discount <= subtotal", name="discount_within_subtotal"),
