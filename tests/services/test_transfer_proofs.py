@@ -16,13 +16,13 @@ from shop.models import (
     PaymentStatus,
 )
 from shop.services.orders import transition
+from shop.services.tracking import load_tracking
 from shop.services.transfer_proofs import (
     confirm_transfer_proof,
     latest_rejection,
     reject_transfer_proof,
     submit_transfer_proof,
 )
-from shop.services.tracking import load_tracking
 
 ADMIN = "admin:kasir@toko.test"
 
