@@ -305,7 +305,7 @@ def test_a_photo_over_5_mb_is_refused(app, login_as, stores, monkeypatch):
 
 def test_an_upload_over_the_request_limit_is_refused_with_a_message(app, login_as, stores,
                                                                    monkeypatch):
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
+    monkeypatch.setitem(app.config, "UPLOAD_REQUEST_MAX_BYTES", 1024 * 1024)
     a, b, mine, _ = stores
     admin = login_as("admin", [a])
     big = image_bytes("PNG", (20, 20)) + b"\0" * (2 * 1024 * 1024)
