@@ -71,11 +71,12 @@ def register_cli(app: Flask) -> None:
                   help="Give the demo admin a new password.")
     def seed_demo_command(reset_admin_password: bool) -> None:
         """Create the demo store 'burgerchina' with products and an admin (idempotent)."""
-        from .demo import seed_demo_activity, seed_demo_dealers
+        from .demo import seed_demo_activity, seed_demo_dealers, seed_demo_photos
 
         store, password = seed_demo(reset_admin_password)
         seed_demo_dealers(store)
         added = seed_demo_activity(store)
+        seed_demo_photos(store)
         db.session.commit()
         click.echo(f"Demo store: /store/{store.slug} ({store.name}); {added} demo orders added")
         if password:

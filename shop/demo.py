@@ -190,3 +190,60 @@ def seed_demo_dealers(store: Store) -> None:
                             address=f"Jl. Raya {city} No. {n * 7}"))
     db.session.flush()
 
+
+
+#: A colour per category for the demo photos.
+COLOURS = {"Burger": (214, 124, 38), "Snack": (226, 182, 40), "Minuman": (52, 132, 196),
+           "Dessert": (176, 84, 150)}
+
+
+def seed_demo_photos(store: Store) -> int:
+    """A drawn photo for each product that has none (the demo has no real pictures), and one
+    transfer proof waiting for the admin; returns the photos added."""
+    from .services.catalog import add_photos
+
+    added = 0
+    for product in db.session.scalars(select(Product).where(Product.store_id == store.id)):
+        if not product.photos:
+            add_photos(product, [_drawn_photo(product)])
+            added += 1
+    _demo_proof(store)
+    return added
+
+
+def _drawn_photo(product: Product):
+    """A 800 x 600 PNG: the category's colour and the product's initials."""
+    import io
+
+    from PIL import Image, ImageDraw
+    from werkzeug.datastructures import FileStorage
+
+    image = Image.new("RGB", (800, 600), COLOURS.get(product.category or "", (90, 90, 90)))
+    draw = ImageDraw.Draw(image)
+    initials = "".join(word[0] for word in product.name.split()[:2]).upper()
+    draw.ellipse((250, 150, 550, 450), fill=(255, 255, 255))
+    draw.text((400, 300), initials, fill=(40, 40, 40), anchor="mm", font_size=120)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    out.seek(0)
+    return FileStorage(out, filename=f"{product.code.lower()}.png", content_type="image/png")
+
+
+def _demo_proof(store: Store) -> None:
+    """The newest unpaid bank-transfer order gets a transfer proof to review."""
+    from .models import Payment, PaymentStatus
+    from .services.transfer_proofs import proof_folder, submit_transfer_proof
+    from .services.uploads import save_image
+
+    if db.session.scalar(select(func.count()).select_from(Payment).join(Order).where(
+            Order.store_id == store.id, Payment.proof.is_not(None))):
+        return
+    order = db.session.scalar(select(Order).where(
+        Order.store_id == store.id, Order.payment_status == PaymentStatus.PENDING,
+        Order.payment_method == "bank_transfer", Order.status == OrderStatus.PENDING)
+        .order_by(Order.created_at.desc()).limit(1))
+    if order is None:
+        return
+    photo = _drawn_photo(Product(name="Bukti Transfer", code="proof", category=None))
+    stored = save_image(photo, folder=proof_folder(), field="proof")
+    submit_transfer_proof(order, stored.filename, admin_url="/admin/payment/")

@@ -45,3 +45,23 @@ def test_demo_dealers_are_added_once(database):
     db.session.commit()
     assert count(Shop) == 3 and count(SalesStaff) == 3
     assert {s.salesman.position.value for s in db.session.scalars(select(Shop))} == {"sales"}
+
+
+def test_demo_photos_and_a_proof_to_review_are_added_once(app, make, tmp_path):
+    from shop.demo import seed_demo_photos
+    from shop.models import PaymentStatus, ProductPhoto
+
+    saved = app.config["UPLOAD_FOLDER"]
+    app.config["UPLOAD_FOLDER"] = str(tmp_path)
+    try:
+        store, _ = seed_demo()
+        make.order(store, items=[("FRIES", 1)], payment_method="bank_transfer")
+        assert seed_demo_photos(store) == 8
+        assert seed_demo_photos(store) == 0
+        db.session.commit()
+        assert count(ProductPhoto) == 8 and len(list(tmp_path.glob("*.png"))) == 8
+        proof = db.session.scalar(select(Payment).where(Payment.proof.is_not(None)))
+        assert proof is not None and (tmp_path / "proofs" / proof.proof).exists()
+        assert proof.order.payment_status == PaymentStatus.AWAITING_CONFIRMATION
+    finally:
+        app.config["UPLOAD_FOLDER"] = saved
