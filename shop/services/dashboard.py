@@ -43,7 +43,6 @@ from ..models import (
     Store,
 )
 from .access import Scope
-from .labels import N_
 
 HOME_ZONE = "Asia/Jakarta"
 CHART_DAYS = 30
@@ -52,14 +51,6 @@ TOP_LIMIT = 10
 ZERO = Decimal("0.00")
 #: Orders whose lines are not demand any more (top products leave them out).
 NOT_SOLD = (OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.REFUNDED)
-#: Channel names for pages (the other labels live in services.labels).
-CHANNEL_LABELS = {
-    Channel.STOREFRONT: N_("Toko online"),
-    Channel.B2B: N_("B2B (toko dealer)"),
-    Channel.WHATSAPP: N_("WhatsApp"),
-    Channel.ADMIN: N_("Admin (telepon / langsung)"),
-    Channel.BOT: N_("Chatbot"),
-}
 #: Statements `dashboard_figures` runs (the store list is one more, `dashboard_stores`).
 STATEMENTS = 6
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..models import OrderStatus, PaymentMethod, PaymentStatus, Store
+from ..models import Channel, OrderStatus, PaymentMethod, PaymentStatus, Store
 
 
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "translate later"
@@ -21,6 +21,14 @@ ORDER_STATUS_LABELS = {
     OrderStatus.CANCELLED: N_("Dibatalkan"),
     OrderStatus.REJECTED: N_("Ditolak"),
     OrderStatus.REFUNDED: N_("Dana Dikembalikan"),
+}
+
+CHANNEL_LABELS = {
+    Channel.STOREFRONT: N_("Toko online"),
+    Channel.B2B: N_("B2B (toko dealer)"),
+    Channel.WHATSAPP: N_("WhatsApp"),
+    Channel.ADMIN: N_("Admin (telepon / langsung)"),
+    Channel.BOT: N_("Chatbot"),
 }
 
 PAYMENT_STATUS_LABELS = {

@@ -15,13 +15,12 @@ from ...errors import NotFound
 from ...services.access import Scope
 from ...services.charts import bar_line_chart, bar_list_chart
 from ...services.dashboard import (
-    CHANNEL_LABELS,
     Dashboard,
     dashboard_figures,
     dashboard_stores,
     narrow_scope,
 )
-from ...services.labels import ORDER_STATUS_LABELS
+from ...services.labels import CHANNEL_LABELS, ORDER_STATUS_LABELS
 from ...services.money import format_rupiah
 from ...web import MONTHS_ID
 from .base import SecureIndexView, current_scope

@@ -7,9 +7,10 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from ...models import Channel, EventKind, OrderEvent, OrderStatus, PaymentStatus
+from ...models import EventKind, OrderEvent, OrderStatus, PaymentStatus
 from ...services.csv_export import neutralise
 from ...services.labels import (
+    CHANNEL_LABELS,
     N_,
     ORDER_STATUS_LABELS,
     PAYMENT_METHODS,
@@ -30,10 +31,6 @@ PAYMENT_BADGES = {
     PaymentStatus.PENDING: "warning", PaymentStatus.AWAITING_CONFIRMATION: "info",
     PaymentStatus.PAID: "success", PaymentStatus.FAILED: "danger",
     PaymentStatus.REFUNDED: "dark",
-}
-CHANNEL_LABELS = {
-    Channel.STOREFRONT: N_("Toko online"), Channel.B2B: N_("B2B"),
-    Channel.WHATSAPP: N_("WhatsApp"), Channel.ADMIN: N_("Admin"), Channel.BOT: N_("Bot"),
 }
 EVENT_LABELS = {
     EventKind.CREATED: N_("Dibuat"), EventKind.EDITED: N_("Diubah"),
