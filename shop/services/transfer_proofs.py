@@ -40,6 +40,11 @@ def can_submit_proof(status: OrderStatus, payment_status: PaymentStatus) -> bool
     return payment_status == PaymentStatus.PENDING and status in PAYABLE_STATUSES
 
 
+def proof_under_review(payment_status: PaymentStatus) -> bool:
+    """Whether the tracking page tells the shopper the store is checking the proof."""
+    return payment_status == PaymentStatus.AWAITING_CONFIRMATION
+
+
 def submit_transfer_proof(order: Order, proof: str, *, admin_url: str) -> Payment:
     """Record the shopper's proof (an already stored image's file name), move the payment to
     AWAITING_CONFIRMATION and alert the store's admins. Raises InvalidInput or StaleChange."""

@@ -11,7 +11,12 @@ from ..services.messages import store_question_text, whatsapp_link
 from ..services.orders import get_order
 from ..services.payments import transfer_instructions
 from ..services.tracking import load_tracking
-from ..services.transfer_proofs import can_submit_proof, proof_folder, submit_transfer_proof
+from ..services.transfer_proofs import (
+    can_submit_proof,
+    proof_folder,
+    proof_under_review,
+    submit_transfer_proof,
+)
 from ..services.uploads import delete_image, save_image
 from ..web import public_base_url
 from . import bp
@@ -35,7 +40,8 @@ def track_order(order_id: str):
         payment_status=order.payment_status, status=order.status)
     return render_template("tracking/track.html", view=view, order=order, store=view.store,
                            contact_url=contact, transfer=transfer,
-                           can_send_proof=can_submit_proof(order.status, order.payment_status))
+                           can_send_proof=can_submit_proof(order.status, order.payment_status),
+                           proof_waiting=proof_under_review(order.payment_status))
 
 
 def _proof_limit() -> str:
