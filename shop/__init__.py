@@ -24,9 +24,11 @@ def create_app(config: dict | None = None) -> Flask:
     from . import database, jsonio, web
     from .errors import register_error_handlers
     from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+    from .unit_of_work import init_unit_of_work
 
     database.configure_engine_options(app)
     db.init_app(app)
+    init_unit_of_work()
     with app.app_context():
         database.tune_engine(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
