@@ -28,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     database.configure_engine_options(app)
     db.init_app(app)
-    init_unit_of_work()
+    init_unit_of_work(app)
     with app.app_context():
         database.tune_engine(db.engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     jsonio.init_json(app)
 
     from .api import bp as api_bp
+    from .health import bp as health_bp
     from .storefront import bp as storefront_bp
     from .tracking import bp as tracking_bp
     from .uploads import bp as uploads_bp
@@ -50,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(tracking_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(health_bp)
     csrf.exempt(api_bp)
     from .admin import init_admin
 

@@ -14,6 +14,7 @@ from .errors import ShopError
 from .extensions import db
 from .models import AdminRole, AdminUser, Product, Store
 from .services.admin_users import set_password
+from .unit_of_work import commit
 
 DEMO_STORE = {
     "slug": "burgerchina", "name": "Burger China", "whatsapp": "6281111111111",
@@ -65,6 +66,9 @@ def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
 
 def register_cli(app: Flask) -> None:
     """Attach the shop's commands to `flask`."""
+    from .jobs.cli import register_job_cli
+
+    register_job_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--reset-admin-password", is_flag=True,
@@ -77,7 +81,7 @@ def register_cli(app: Flask) -> None:
         seed_demo_dealers(store)
         added = seed_demo_activity(store)
         seed_demo_photos(store)
-        db.session.commit()
+        commit()
         click.echo(f"Demo store: /store/{store.slug} ({store.name}); {added} demo orders added")
         if password:
             click.echo(f"Admin login: {DEMO_ADMIN_EMAIL} / {password}")
@@ -106,7 +110,7 @@ def register_cli(app: Flask) -> None:
         except ShopError as error:
             db.session.rollback()
             raise click.ClickException(error.message) from None
-        db.session.commit()
+        commit()
         stores = ", ".join(s.slug for s in user.stores) or "every store"
         click.echo(f"{'Created' if created else 'Updated'} {user.role.value} {user.email} "
                    f"({stores}).")
@@ -126,7 +130,7 @@ def register_cli(app: Flask) -> None:
         except (ShopError, UnicodeDecodeError) as error:
             db.session.rollback()
             raise click.ClickException(getattr(error, "message", "File harus UTF-8.")) from None
-        db.session.commit()
+        commit()
         click.echo(f"Baru: {report.created}, sudah ada: {report.merged}, "
                    f"ditolak: {len(report.rejected)}")
         for line_no, reason in report.rejected:

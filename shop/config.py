@@ -43,6 +43,26 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WHATSAPP_PROVIDER": env.get("WHATSAPP_PROVIDER", "log"),
         "WHATSAPP_GATEWAY_URL": env.get("WHATSAPP_GATEWAY_URL", ""),
         "WHATSAPP_GATEWAY_TOKEN": env.get("WHATSAPP_GATEWAY_TOKEN", ""),
+        #: The WhatsApp Business Cloud API (WHATSAPP_PROVIDER=cloudapi); the token above is
+        #: its access token.
+        "WHATSAPP_CLOUD_API_URL": env.get("WHATSAPP_CLOUD_API_URL",
+                                          "https://graph.facebook.com/v21.0"),
+        "WHATSAPP_CLOUD_PHONE_NUMBER_ID": env.get("WHATSAPP_CLOUD_PHONE_NUMBER_ID", ""),
+        #: Email to customers who gave an address: smtp://, smtp+starttls:// or smtps://
+        #: (user:password@host:port); empty sends no email.
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "SMTP_SENDER": env.get("SMTP_SENDER", "Toko <no-reply@localhost>"),
+        #: Delivery: attempts before a message is failed, the first wait before a retry
+        #: (each next wait is four times longer), how long a claimed message may stay
+        #: `sending` before the sweep hands it out again.
+        "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "6")),
+        "NOTIFY_RETRY_SECONDS": float(env.get("NOTIFY_RETRY_SECONDS", "30")),
+        "NOTIFY_SENDING_TIMEOUT": int(env.get("NOTIFY_SENDING_TIMEOUT", "300")),
+        #: Order confirmations one store sends one number in an hour; more are suppressed
+        #: (anyone can order with a stranger's number).
+        "NOTIFY_CONFIRMATIONS_PER_HOUR": int(env.get("NOTIFY_CONFIRMATIONS_PER_HOUR", "5")),
+        #: Bulk messages: how many go out per minute.
+        "BULK_RATE_PER_MINUTE": int(env.get("BULK_RATE_PER_MINUTE", "30")),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
         "CHECKOUT_RATE_LIMIT": env.get("CHECKOUT_RATE_LIMIT", "60 per minute"),
         #: Transfer proofs a client address may send from tracking pages.
@@ -83,6 +103,16 @@ def check_config(config: dict) -> None:
             f"SHOP_ENV={config['ENV_NAME']!r} is not a known environment; use one of: "
             + ", ".join(ENV_NAMES)
         )
+    if config["WHATSAPP_PROVIDER"] not in ("log", "http", "cloudapi"):
+        raise ConfigError(
+            f"WHATSAPP_PROVIDER={config['WHATSAPP_PROVIDER']!r} is not known; use log, http "
+            "or cloudapi")
+    if config["WHATSAPP_PROVIDER"] == "http" and not config["WHATSAPP_GATEWAY_URL"]:
+        raise ConfigError("WHATSAPP_PROVIDER=http needs WHATSAPP_GATEWAY_URL")
+    if config["WHATSAPP_PROVIDER"] == "cloudapi" and not (
+            config["WHATSAPP_CLOUD_PHONE_NUMBER_ID"] and config["WHATSAPP_GATEWAY_TOKEN"]):
+        raise ConfigError("WHATSAPP_PROVIDER=cloudapi needs WHATSAPP_CLOUD_PHONE_NUMBER_ID and "
+                          "WHATSAPP_GATEWAY_TOKEN (the access token)")
     if config["ENV_NAME"] != "production":
         return
     if config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY) or len(config["SECRET_KEY"]) < 16:

@@ -246,4 +246,4 @@ def _demo_proof(store: Store) -> None:
         return
     photo = _drawn_photo(Product(name="Bukti Transfer", code="proof", category=None))
     stored = save_image(photo, folder=proof_folder(), field="proof")
-    submit_transfer_proof(order, stored.filename, admin_url="/admin/payment/")
+    submit_transfer_proof(order, stored.filename)

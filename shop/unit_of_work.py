@@ -1,6 +1,13 @@
 """The boundary's unit of work: one commit, then the side effects registered during the
 transaction (enqueueing jobs), in order; a rollback discards them, so no job is ever enqueued
-for a transaction that did not commit (DESIGN.md, "Rules of the house")."""
+for a transaction that did not commit (DESIGN.md, "Rules of the house").
+
+Every boundary commits through `commit()`: the request's views, the CLI commands, the jobs.
+The callbacks run after the commit has returned, outside SQLAlchemy's after_commit event, so
+a callback may use the database (in the embedded default a job runs right there). A commit
+made some other way (Flask-Admin's own model saving) still has its callbacks run, at the end
+of the request (`run_committed`, registered by `init_unit_of_work`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +20,8 @@ from sqlalchemy.orm import Session
 from .extensions import db
 
 log = logging.getLogger(__name__)
-_KEY = "on_commit"
+_PENDING = "on_commit"
+_COMMITTED = "committed_callbacks"
 
 
 def on_commit(callback: Callable[[], object]) -> None:
@@ -23,30 +31,38 @@ def on_commit(callback: Callable[[], object]) -> None:
     if not session.in_transaction():
         session.begin()
     current = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(_KEY, []).append((current, callback))
+    session.info.setdefault(_PENDING, []).append((current, callback))
 
 
 def commit() -> None:
-    """Commit the session; the callbacks registered meanwhile run after it, in order."""
+    """Commit the session, then run the callbacks registered meanwhile, in order."""
     db.session.commit()
+    run_committed()
 
 
-def _run_callbacks(session: Session) -> None:
-    if session.get_nested_transaction() is not None:
-        return  # a savepoint released: nothing is committed yet
-    callbacks = session.info.pop(_KEY, [])
-    for _transaction, callback in callbacks:
+def run_committed() -> None:
+    """Run the callbacks of the transactions committed so far (each once)."""
+    session = db.session()
+    while session.info.get(_COMMITTED):
+        callback = session.info[_COMMITTED].pop(0)
         try:
             callback()
         except Exception:  # the data is committed: a lost side effect is swept up later
             log.exception("after-commit callback %r failed", callback)
 
 
+def _committed(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: nothing is committed yet
+    callbacks = session.info.pop(_PENDING, [])
+    session.info.setdefault(_COMMITTED, []).extend(callback for _t, callback in callbacks)
+
+
 def _discard_rolled_back(session: Session, rolled_back) -> None:
     """Forget the callbacks of a rolled-back transaction or savepoint (and of savepoints
     inside it); those of the enclosing transaction stay."""
-    kept = [(t, c) for t, c in session.info.get(_KEY, []) if not _within(t, rolled_back)]
-    session.info[_KEY] = kept
+    kept = [(t, c) for t, c in session.info.get(_PENDING, []) if not _within(t, rolled_back)]
+    session.info[_PENDING] = kept
 
 
 def _within(transaction, outer) -> bool:
@@ -57,8 +73,20 @@ def _within(transaction, outer) -> bool:
     return False
 
 
-def init_unit_of_work() -> None:
-    """Attach the after-commit and after-rollback hooks to every session (once)."""
-    if not event.contains(Session, "after_commit", _run_callbacks):
-        event.listen(Session, "after_commit", _run_callbacks)
+def init_unit_of_work(app=None) -> None:
+    """Attach the after-commit and after-rollback hooks to every session (once), and run
+    at the end of each request what a commit outside `commit()` left to run."""
+    if not event.contains(Session, "after_commit", _committed):
+        event.listen(Session, "after_commit", _committed)
         event.listen(Session, "after_soft_rollback", _discard_rolled_back)
+    if app is not None:
+        @app.before_request
+        def forget_callbacks_of_earlier_work():
+            # A request's callbacks are its own: what a commit before it (outside commit(),
+            # e.g. a test's setup on a shared session) left is not this request's to run.
+            db.session().info.pop(_COMMITTED, None)
+
+        @app.after_request
+        def run_leftover_callbacks(response):
+            run_committed()
+            return response

@@ -17,8 +17,8 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from .. import clock
-from ..extensions import db
 from ..services.admin_users import LoginRefused, LoginThrottled, authenticate
+from ..unit_of_work import commit
 from .forms import LoginForm
 
 bp = Blueprint("admin_auth", __name__)
@@ -40,11 +40,11 @@ def login():
         try:
             user = authenticate(form.email.data, form.password.data, client=request.remote_addr)
         except (LoginRefused, LoginThrottled) as error:
-            db.session.commit()  # the failed try counts
+            commit()  # the failed try counts
             form.form_errors.append(error.message)
             status = error.status
         else:
-            db.session.commit()
+            commit()
             target = _safe_next(form.next.data)
             session.clear()  # a new session (and CSRF token) for the signed-in admin
             login_user(user, remember=form.remember.data, duration=REMEMBER_LIMIT)

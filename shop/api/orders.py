@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from ..errors import BadRequest
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
 from ..services.money import money_json
 from ..services.stores import get_store
 from ..services.validation import check_characters
+from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp
 
@@ -32,8 +33,9 @@ def create_from_checkout():
     store = get_store(slug)
     placed = place_order(store, CheckoutRequest(
         items=_items(body.get("items")), **{name: _field(body, name) for name in TEXT_FIELDS},
+        locale="en" if body.get("locale") == "en" else "id",
     ), base_url=public_base_url())
-    db.session.commit()
+    commit()
     return jsonify(order_json(placed)), 201 if placed.created else 200
 
 

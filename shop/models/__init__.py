@@ -7,7 +7,13 @@ from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, new_publi
 from .catalog import Product, ProductPhoto, StockMovement
 from .customers import Customer, CustomerStatus, CustomerType, Gender, MembershipLevel
 from .dealers import SalesStaff, Shop, StaffPosition
-from .messages import Notification, NotificationChannel, NotificationStatus
+from .messages import (
+    Campaign,
+    MessageTemplate,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+)
 from .orders import (
     ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -27,8 +33,9 @@ from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
 __all__ = [
     "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES",
-    "AdminRole", "AdminUser", "Carrier", "Channel", "Customer", "CustomerStatus",
-    "CustomerType", "EventKind", "Gender", "LoginAttempt", "MembershipLevel", "Money",
+    "AdminRole", "AdminUser", "Campaign", "Carrier", "Channel", "Customer", "CustomerStatus",
+    "CustomerType", "EventKind", "Gender", "LoginAttempt", "MembershipLevel", "MessageTemplate",
+    "Money",
     "Notification", "NotificationChannel", "NotificationStatus", "Order", "OrderEvent",
     "OrderItem", "OrderStatus", "Payment", "PaymentMethod", "PaymentRecordStatus",
     "PaymentStatus", "Product", "ProductPhoto", "SalesStaff", "Serial", "Shipment",

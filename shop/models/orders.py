@@ -149,6 +149,8 @@ class Order(db.Model):
     admin_notes: Mapped[str | None] = mapped_column(Text)
     #: Client-chosen key that makes a resubmitted checkout return the first order.
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    #: The language the customer ordered in; their messages are written in it.
+    locale: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
     #: True while the order counts in the customer's total_spent (COMPLETED and PAID).
     stats_applied: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

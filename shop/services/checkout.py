@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from ..models import (
     Channel,
     Customer,
     EventKind,
+    NotificationChannel,
     Order,
     OrderItem,
     OrderStatus,
@@ -24,11 +26,17 @@ from ..models import (
     new_order_id,
     utcnow,
 )
-from . import messages
 from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
 from .inventory import out_of_stock, reserve_stock
+from .labels import payment_method_label
 from .money import Line, Totals, compute_totals
-from .notifications import Message, outbox_rows
+from .notifications import (
+    Message,
+    deliver_after_commit,
+    email_enabled,
+    outbox_rows,
+    render_confirmation,
+)
 from .numbering import assign_order_number, early_order_number
 from .order_rows import insert_order_rows
 from .phones import normalize_phone
@@ -57,6 +65,8 @@ class CheckoutRequest:
     idempotency_key: str | None = None
     channel: Channel = Channel.STOREFRONT
     actor: str = "customer"
+    #: The language the shopper ordered in ("id" or "en"): their messages use it.
+    locale: str = "id"
     #: When the order was placed, for imports and demo data only; None means now.
     placed_at: datetime | None = None
 
@@ -88,9 +98,17 @@ class PlacedOrder:
     lines: list[Line]
     customer: CustomerSummary
     tracking_url: str
-    confirmation_text: str
+    #: The confirmation's values (what its outbox row keeps), for confirmation_text.
+    message_data: dict = field(default_factory=dict)
+    locale: str = "id"
     payment_method: str | None = None
     created: bool = True
+
+    @cached_property
+    def confirmation_text(self) -> str:
+        """The customer's confirmation as it is sent (rendered only when asked for)."""
+        return render_confirmation(self.message_data, number=self.number, order_id=self.id,
+                                   locale=self.locale)
 
 
 def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
@@ -202,59 +220,64 @@ def _write_order(
     now = req.placed_at or utcnow()
     order_id = new_order_id()
     number = early_order_number(store, req.channel, now)
-    # Otherwise the number comes from the counter at the very end; until then the order and
-    # its messages carry this placeholder, unguessable and unique to the order.
-    placeholder = number or f"#{order_id}#"
-    tracking_url = f"{base_url}/track/{order_id}"
-    confirmation, alert = _order_texts(store, data, lines, totals, order_id=order_id,
-                                       number=placeholder, tracking_url=tracking_url,
-                                       base_url=base_url)
+    confirmation, alert = order_messages(store, data, lines, totals, base_url=base_url)
+    locale = req.locale if req.locale in ("id", "en") else "id"
     customer = upsert_checkout_customer(
         store, name=data.name, phone=data.phone, address=data.address, email=data.email, now=now
     )
-    insert_order_rows(*_order_rows(
-        store, req, data, lines, totals, order_id=order_id, number=placeholder,
-        customer_id=customer.id, now=now,
-        outbox=[Message(data.phone, "order_confirmation", confirmation),
-                Message(store.whatsapp, "new_order_admin", alert)],
-    ))
+    admins = list(dict.fromkeys([*(store.admin_whatsapp or []), store.whatsapp]))
+    outbox = [Message(data.phone, "order_confirmation", confirmation, locale=locale),
+              *(Message(phone, "new_order_admin", alert) for phone in admins if phone)]
+    if data.email and email_enabled():
+        outbox.append(Message(data.email, "order_confirmation", confirmation, locale=locale,
+                              channel=NotificationChannel.EMAIL))
+    # Until the counter is taken at the very end, the order carries its own id as number:
+    # unique, and never shown (the transaction commits with the real one or not at all).
+    rows = _order_rows(store, req, data, lines, totals, order_id=order_id,
+                       number=number or order_id, customer_id=customer.id, now=now,
+                       outbox=outbox, locale=locale)
+    message_ids = insert_order_rows(*rows)
+    deliver_after_commit(message_ids)
     # The rows every checkout contends for (stock of popular products, then the day's
     # counter) come last, so their locks are held for the fewest round trips.
     wanted = [(ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock]
     if number is None:
-        number = assign_order_number(store, req.channel, now, order_id=order_id,
-                                     placeholder=placeholder, reserve=wanted)
+        number = assign_order_number(store, req.channel, now, order_id=order_id, reserve=wanted)
     else:
         reserve_stock(wanted, order_id=order_id)
     return PlacedOrder(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,
-        tracking_url=tracking_url, confirmation_text=confirmation.replace(placeholder, number),
+        tracking_url=f"{base_url}/track/{order_id}", message_data=confirmation, locale=locale,
         payment_method=data.payment_method,
     )
 
 
-def _order_texts(store: Store, data: CleanCheckout, lines: list[Line], totals: Totals, *,
-                 order_id: str, number: str, tracking_url: str, base_url: str):
-    """The customer's confirmation (seed 000) and the store's new-order alert."""
-    confirmation = messages.order_confirmation_text(
-        store=store, number=number, order_id=order_id, tracking_url=tracking_url,
-        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=totals.subtotal,
-        discount=totals.discount, shipping_fee=totals.shipping_fee, total=totals.total,
-        recipient_name=data.name, recipient_phone=data.phone, address=data.address,
-        courier=data.courier, payment_method=data.payment_method, notes=data.notes,
-    )
-    alert = messages.new_order_admin_text(
-        store=store, number=number, recipient_name=data.name, recipient_phone=data.phone,
-        total=totals.total, item_count=sum(ln.qty for ln in lines),
-        admin_url=f"{base_url}/admin/",
-    )
+def order_messages(store: Store, data: CleanCheckout, lines: list[Line], totals: Totals, *,
+                   base_url: str) -> tuple[dict, dict]:
+    """The values of the customer's confirmation (seed 000) and of the store's new-order
+    alert; the number, the id and the links are added when they are sent."""
+    confirmation = {
+        "store_name": store.name,
+        "items": [{"qty": ln.qty, "name": ln.name, "subtotal": ln.subtotal} for ln in lines],
+        "subtotal": totals.subtotal, "discount": totals.discount,
+        "shipping_fee": totals.shipping_fee, "total": totals.total,
+        "customer_name": data.name, "customer_phone": data.phone, "address": data.address,
+        "courier": data.courier,
+        "payment_method": payment_method_label(data.payment_method, store)
+        if data.payment_method else None,
+        "notes": data.notes, "base_url": base_url,
+    }
+    alert = {
+        "store_name": store.name, "customer_name": data.name, "customer_phone": data.phone,
+        "total": totals.total, "item_count": sum(ln.qty for ln in lines), "base_url": base_url,
+    }
     return confirmation, alert
 
 
 def _order_rows(store: Store, req: CheckoutRequest, data: CleanCheckout, lines: list[Line],
                 totals: Totals, *, order_id: str, number: str, customer_id: int, now,
-                outbox: list[Message]) -> tuple[dict, list[dict], dict, list[dict]]:
+                outbox: list[Message], locale: str) -> tuple[dict, list[dict], dict, list[dict]]:
     """The new order's rows: the order, its items, its created event, its outbox messages."""
     order = {
         "id": order_id, "store_id": store.id, "number": number, "channel": req.channel.value,
@@ -264,7 +287,7 @@ def _order_rows(store: Store, req: CheckoutRequest, data: CleanCheckout, lines: 
         "payment_method": data.payment_method, "courier": data.courier,
         "recipient_name": data.name, "recipient_phone": data.phone,
         "shipping_address": data.address, "notes": data.notes, "admin_notes": None,
-        "idempotency_key": data.idempotency_key, "stats_applied": False,
+        "idempotency_key": data.idempotency_key, "locale": locale, "stats_applied": False,
         "created_at": now, "updated_at": now,
     }
     items = [
@@ -316,19 +339,23 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
     ]
     tracking_url = f"{base_url}/track/{order.id}"
     totals = Totals(order.subtotal, order.discount, order.shipping_fee, order.total)
-    confirmation = messages.order_confirmation_text(
-        store=store, number=order.number, order_id=order.id, tracking_url=tracking_url,
-        items=[(ln.qty, ln.name, ln.subtotal) for ln in lines], subtotal=order.subtotal,
-        discount=order.discount, shipping_fee=order.shipping_fee, total=order.total,
-        recipient_name=order.recipient_name, recipient_phone=order.recipient_phone,
-        address=order.shipping_address, courier=order.courier,
-        payment_method=order.payment_method, notes=order.notes,
-    )
+    store_name = store.name
+    confirmation = {
+        "store_name": store_name,
+        "items": [{"qty": ln.qty, "name": ln.name, "subtotal": ln.subtotal} for ln in lines],
+        "subtotal": order.subtotal, "discount": order.discount,
+        "shipping_fee": order.shipping_fee, "total": order.total,
+        "customer_name": order.recipient_name, "customer_phone": order.recipient_phone,
+        "address": order.shipping_address, "courier": order.courier,
+        "payment_method": payment_method_label(order.payment_method, store)
+        if order.payment_method else None,
+        "notes": order.notes, "base_url": base_url,
+    }
     return PlacedOrder(
         id=order.id, number=order.number, status=order.status,
         payment_status=order.payment_status, totals=totals, lines=lines,
         customer=CustomerSummary(customer.id, customer.name, customer.phone,
                                  customer.total_orders, customer.public_id),
-        tracking_url=tracking_url, confirmation_text=confirmation,
+        tracking_url=tracking_url, message_data=confirmation, locale=order.locale,
         payment_method=order.payment_method, created=False,
     )

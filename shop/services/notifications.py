@@ -1,50 +1,404 @@
-"""The outbox: messages written in the same transaction as the change that causes them."""
+"""The outbox: messages written in the same transaction as the change that causes them, and
+their delivery by a job after the commit (DESIGN.md, Notifications).
+
+A row keeps the template key, the recipient and the values of its moment (`data`, JSON);
+the text is rendered when it is sent, with what never changes (the order's number and id)
+read then. Delivery claims a row with a conditional update (`queued -> sending`), so two
+workers never send the same row; only a worker killed in the middle of a send can cause a
+repeat, and the row's `attempts` show it.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from sqlalchemy import insert
+from flask import current_app
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
+from .. import clock
 from ..extensions import db
-from ..models import Notification, NotificationChannel, NotificationStatus
+from ..models import (
+    MessageTemplate,
+    Notification,
+    NotificationChannel,
+    NotificationStatus,
+    Order,
+)
+from ..unit_of_work import commit
+from . import message_templates, providers
 
-NOTIFICATION_INSERT = insert(Notification.__table__)
+log = logging.getLogger(__name__)
+NOTIFICATIONS = Notification.__table__
+NOTIFICATION_INSERT = insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id)
+#: Templates a stranger can make the store send (anyone can order with any number): at most
+#: NOTIFY_CONFIRMATIONS_PER_HOUR of them per store and recipient.
+LIMITED_TEMPLATES = frozenset({"order_confirmation"})
+#: Rows one delivery job takes; the sweep hands out overdue rows in batches of this size.
+BATCH = 50
 
 
 @dataclass(frozen=True)
 class Message:
-    """A message to queue: to whom, which template, the rendered text."""
+    """A message to queue: to whom, which template, the values of this moment."""
 
     recipient: str
     template: str
-    body: str
+    data: dict = field(default_factory=dict)
+    channel: NotificationChannel = NotificationChannel.WHATSAPP
+    locale: str = "id"
+
+
+def email_enabled() -> bool:
+    """Whether customers who gave an email get each message by email too (SMTP_URL set)."""
+    return bool(current_app.config.get("SMTP_URL"))
+
+
+def json_values(values: dict) -> dict:
+    """Values as JSON keeps them: amounts as strings with two decimals."""
+    return {name: _json_value(value) for name, value in values.items()}
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dict):
+        return json_values(value)
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    return value
 
 
 def outbox_rows(
-    messages: Sequence[Message], *, store_id: int | None, order_id: str | None, now: datetime
+    messages: Sequence[Message], *, store_id: int | None, order_id: str | None, now: datetime,
+    campaign_id: int | None = None, not_before: Sequence[datetime] | None = None,
 ) -> list[dict]:
-    """The outbox rows for these messages, queued to be sent now."""
+    """The outbox rows for these messages, queued to be sent now (or each at `not_before`)."""
     return [
         {
-            "store_id": store_id, "order_id": order_id,
-            "channel": NotificationChannel.WHATSAPP.value,
-            "recipient": m.recipient, "template": m.template, "body": m.body,
-            "status": NotificationStatus.QUEUED.value, "attempts": 0,
-            "last_error": None, "next_attempt_at": now, "created_at": now, "sent_at": None,
+            "store_id": store_id, "order_id": order_id, "campaign_id": campaign_id,
+            "channel": m.channel.value, "recipient": m.recipient, "template": m.template,
+            "locale": m.locale, "data": json_values(m.data), "body": None, "subject": None,
+            "status": NotificationStatus.QUEUED.value, "attempts": 0, "last_error": None,
+            "next_attempt_at": not_before[n] if not_before else now, "claimed_at": None,
+            "provider_message_id": None, "created_at": now, "sent_at": None,
         }
-        for m in messages
+        for n, m in enumerate(messages)
     ]
 
 
 def queue_messages(
-    messages: Sequence[Message], *, store_id: int | None, order_id: str | None, now: datetime
-) -> None:
-    """Write outbox rows (one statement); delivery is a job enqueued after the commit."""
-    if messages:
-        db.session.connection().execute(
-            NOTIFICATION_INSERT,
-            outbox_rows(messages, store_id=store_id, order_id=order_id, now=now),
-        )
+    messages: Sequence[Message], *, store_id: int | None, order_id: str | None, now: datetime,
+) -> list[int]:
+    """Write outbox rows (one statement) and have them delivered after the commit."""
+    if not messages:
+        return []
+    ids = insert_rows(outbox_rows(messages, store_id=store_id, order_id=order_id, now=now))
+    deliver_after_commit(ids, queue_name=_queue_of(messages))
+    return ids
+
+
+def insert_rows(rows: list[dict]) -> list[int]:
+    """Insert outbox rows; their ids, in order."""
+    result = db.session.connection().execute(NOTIFICATION_INSERT, rows)
+    return [row[0] for row in result.all()]
+
+
+def _queue_of(messages: Sequence[Message]) -> str:
+    return "high" if any(m.template == "otp" for m in messages) else "default"
+
+
+def deliver_after_commit(ids: list[int], *, queue_name: str = "default",
+                         at: datetime | None = None) -> None:
+    """Enqueue the delivery of these rows once the transaction commits (never if it rolls
+    back), in jobs of at most BATCH rows."""
+    from ..jobs import enqueue
+    from ..jobs.tasks import deliver_notifications
+
+    for start in range(0, len(ids), BATCH):
+        enqueue(deliver_notifications, ids[start:start + BATCH], queue_name=queue_name, at=at)
+
+
+# --- delivery -------------------------------------------------------------------------
+
+
+def deliver(ids: Sequence[int]) -> dict[str, int]:
+    """Claim and send these outbox rows (those still due); commit after each. Returns how
+    many were sent, retried, failed and suppressed."""
+    counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
+    for row_id in claim(ids):
+        counts[_deliver_one(row_id)] += 1
+    return counts
+
+
+def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
+    """Take the due, queued rows among `ids` for this worker (queued -> sending) and commit,
+    so a worker that dies from here on leaves them `sending` for the sweep. Returns the ids
+    taken; a row another worker took, or one not yet due, is left alone."""
+    if not ids:
+        return []
+    now = now or clock.now()
+    taken = db.session.execute(
+        update(NOTIFICATIONS)
+        .where(NOTIFICATIONS.c.id.in_(list(ids)),
+               NOTIFICATIONS.c.status == NotificationStatus.QUEUED.value,
+               or_(NOTIFICATIONS.c.next_attempt_at.is_(None),
+                   NOTIFICATIONS.c.next_attempt_at <= now))
+        .values(status=NotificationStatus.SENDING.value, claimed_at=now,
+                attempts=NOTIFICATIONS.c.attempts + 1)
+        .returning(NOTIFICATIONS.c.id)
+    ).scalars().all()
+    commit()
+    return sorted(taken)
+
+
+def _deliver_one(row_id: int) -> str:
+    row = db.session.get(Notification, row_id)
+    config = current_app.config
+    reason = suppression_reason(row, config)
+    if reason:
+        _finish(row, status=NotificationStatus.SUPPRESSED, last_error=reason)
+        return "suppressed"
+    try:
+        subject, body = render_notification(row)
+    except (LookupError, ValueError) as error:
+        _finish(row, status=NotificationStatus.FAILED, last_error=f"cannot render: {error}")
+        return "failed"
+    try:
+        if row.channel == NotificationChannel.EMAIL:
+            sent = providers.send_email(config, row.recipient, subject, body,
+                                        reference=f"n{row.id}")
+        else:
+            sent = providers.send_whatsapp(config, row.recipient, body, reference=f"n{row.id}")
+    except providers.SendError as error:
+        return _failed_attempt(row, str(error), retry=error.retry, config=config)
+    _finish(row, status=NotificationStatus.SENT, body=body, subject=subject,
+            provider_message_id=sent.message_id, sent_at=clock.now(), last_error=None)
+    return "sent"
+
+
+def _failed_attempt(row: Notification, error: str, *, retry: bool, config) -> str:
+    if not retry or row.attempts >= config["NOTIFY_MAX_ATTEMPTS"]:
+        if retry:
+            error = f"{error} (after {row.attempts} attempts)"
+        _finish(row, status=NotificationStatus.FAILED, last_error=error)
+        return "failed"
+    wait = retry_wait(row.attempts, config["NOTIFY_RETRY_SECONDS"])
+    due = clock.now() + wait
+    if _finish(row, status=NotificationStatus.QUEUED, last_error=error, next_attempt_at=due,
+               claimed_at=None, commit_now=False):
+        deliver_after_commit([row.id], at=due if wait else None)
+    commit()
+    return "retry"
+
+
+def retry_wait(attempts: int, first_seconds: float) -> timedelta:
+    """The wait before the next attempt: first_seconds, then four times longer each time
+    (30 s, 2 min, 8 min, 32 min, ~2 h by default), at most six hours."""
+    return timedelta(seconds=min(first_seconds * 4 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def _finish(row: Notification, *, commit_now: bool = True, **values) -> bool:
+    """Write the outcome if this worker's claim still holds (the sweep may have handed a
+    stuck row out again meanwhile). Returns whether it did."""
+    done = db.session.execute(
+        update(NOTIFICATIONS)
+        .where(NOTIFICATIONS.c.id == row.id,
+               NOTIFICATIONS.c.status == NotificationStatus.SENDING.value,
+               NOTIFICATIONS.c.claimed_at == row.claimed_at)
+        .values(**{name: (v.value if isinstance(v, NotificationStatus) else v)
+                   for name, v in values.items()})
+    ).rowcount == 1
+    db.session.expire(row)
+    if commit_now:
+        commit()
+    return done
+
+
+def suppression_reason(row: Notification, config) -> str | None:
+    """Why this message is held back, if it is: the store already wrote this recipient
+    NOTIFY_CONFIRMATIONS_PER_HOUR confirmations in the hour before it. Decided by the rows
+    written before it, so the answer is the same whichever worker asks, and when."""
+    limit = config["NOTIFY_CONFIRMATIONS_PER_HOUR"]
+    if row.template not in LIMITED_TEMPLATES or limit <= 0:
+        return None
+    earlier = db.session.scalar(
+        select(func.count()).select_from(NOTIFICATIONS).where(
+            NOTIFICATIONS.c.recipient == row.recipient,
+            NOTIFICATIONS.c.store_id.is_(None) if row.store_id is None
+            else NOTIFICATIONS.c.store_id == row.store_id,
+            NOTIFICATIONS.c.template == row.template,
+            NOTIFICATIONS.c.id < row.id,
+            NOTIFICATIONS.c.created_at > row.created_at - timedelta(hours=1),
+            NOTIFICATIONS.c.status != NotificationStatus.SUPPRESSED.value))
+    if earlier >= limit:
+        return (f"more than {limit} confirmations in an hour from this store to this "
+                "recipient: held back (anyone can order with any number)")
+    return None
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+TEMPLATE_TEXT = (
+    select(MessageTemplate.subject, MessageTemplate.body)
+    .where(MessageTemplate.key == bindparam("key"), MessageTemplate.locale == bindparam("locale"))
+)
+
+
+def template_text(key: str, locale: str) -> tuple[str, str]:
+    """(subject, body) of a template: the back office's text, else the built-in default.
+    Raises LookupError for an unknown key."""
+    spec = message_templates.SPECS.get(key)
+    if spec is None:
+        raise LookupError(f"unknown template {key!r}")
+    locale = locale if locale in message_templates.LOCALES else "id"
+    edited = db.session.execute(TEMPLATE_TEXT, {"key": key, "locale": locale}).first()
+    default_subject, default_body = spec.defaults[locale]
+    if edited is None:
+        return default_subject, default_body
+    return edited.subject or default_subject, edited.body
+
+
+def base_url(data: dict) -> str:
+    """Where links point: PUBLIC_BASE_URL (production requires it); in development, the
+    address the request that wrote the message came in on."""
+    return current_app.config["PUBLIC_BASE_URL"] or str(data.get("base_url") or "")
+
+
+def render_values(row: Notification) -> dict:
+    """The template's values: the row's own, plus what is read at sending time (the order's
+    number and id, links made from PUBLIC_BASE_URL). Raises LookupError."""
+    values = dict(row.data or {})
+    base = base_url(values)
+    values.pop("base_url", None)
+    admin_path = values.pop("admin_path", "/admin/")
+    spec = message_templates.SPECS.get(row.template)
+    if spec is not None and spec.about_order:
+        found = db.session.execute(
+            select(Order.number, Order.id).where(Order.id == row.order_id)).first() \
+            if row.order_id else None
+        if found is None:
+            raise LookupError("the order of this message no longer exists")
+        values.update(order_number=found.number, order_id=found.id,
+                      tracking_url=f"{base}/track/{found.id}")
+    if spec is not None and "admin_url" in spec.variables:
+        values["admin_url"] = f"{base}{admin_path}"
+    if spec is not None:  # an optional value the moment did not have is empty, not an error
+        for name in spec.variables:
+            values.setdefault(name, None)
+    if spec is not None and "tracking_link" in spec.variables:
+        from .shipping import carrier_tracking_url
+
+        carrier, number = values.get("carrier_code"), values.get("tracking_number")
+        values["tracking_link"] = carrier_tracking_url(carrier, number) if carrier else None
+    return values
+
+
+def render_notification(row: Notification) -> tuple[str | None, str]:
+    """(subject, body) of an outbox row as it goes out now. Raises LookupError."""
+    if row.data is None and row.body:
+        return row.subject, row.body  # written before texts were rendered at delivery
+    if row.template == "bulk":
+        from ..models import Campaign
+
+        campaign = db.session.get(Campaign, row.campaign_id) if row.campaign_id else None
+        if campaign is None:
+            raise LookupError("the campaign of this message no longer exists")
+        subject_source = message_templates.SPECS["bulk"].defaults[
+            row.locale if row.locale in message_templates.LOCALES else "id"][0]
+        body_source = campaign.body
+    else:
+        subject_source, body_source = template_text(row.template, row.locale)
+    values = render_values(row)
+    body = message_templates.render(body_source, values)
+    subject = None
+    if row.channel == NotificationChannel.EMAIL:
+        subject = message_templates.render(subject_source, values)
+    return subject, body
+
+
+def render_confirmation(data: dict, *, number: str, order_id: str, locale: str) -> str:
+    """The customer's order confirmation as it will be sent (for the success page)."""
+    values = dict(data)
+    base = base_url(values)
+    values.pop("base_url", None)
+    values.update(order_number=number, order_id=order_id, tracking_url=f"{base}/track/{order_id}")
+    return message_templates.render(template_text("order_confirmation", locale)[1],
+                                    json_values(values))
+
+
+# --- the sweep ---------------------------------------------------------------------------
+
+
+def overdue_rows(now: datetime, *, grace: timedelta, sending_timeout: timedelta,
+                 limit: int = 5000) -> tuple[list[int], list[int]]:
+    """(rows left `queued` past their time by more than `grace`, rows `sending` for longer
+    than `sending_timeout`)."""
+    queued = db.session.scalars(
+        select(NOTIFICATIONS.c.id).where(
+            NOTIFICATIONS.c.status == NotificationStatus.QUEUED.value,
+            NOTIFICATIONS.c.next_attempt_at <= now - grace)
+        .order_by(NOTIFICATIONS.c.id).limit(limit)).all()
+    stuck = db.session.scalars(
+        select(NOTIFICATIONS.c.id).where(
+            NOTIFICATIONS.c.status == NotificationStatus.SENDING.value,
+            NOTIFICATIONS.c.claimed_at <= now - sending_timeout)
+        .order_by(NOTIFICATIONS.c.id).limit(limit)).all()
+    return list(queued), list(stuck)
+
+
+def sweep(now: datetime | None = None, *, grace: timedelta = timedelta(seconds=30)) -> dict:
+    """Hand out again what was lost: rows left `queued` (Redis was down at the commit, or a
+    retry's job vanished) and rows stuck in `sending` (their worker died mid-send). A stuck
+    row goes back to `queued` keeping its attempts, so a repeat shows. Commits."""
+    now = now or clock.now()
+    timeout = timedelta(seconds=current_app.config["NOTIFY_SENDING_TIMEOUT"])
+    queued, stuck = overdue_rows(now, grace=grace, sending_timeout=timeout)
+    if stuck:
+        db.session.execute(
+            update(NOTIFICATIONS)
+            .where(NOTIFICATIONS.c.id.in_(stuck),
+                   NOTIFICATIONS.c.status == NotificationStatus.SENDING.value,
+                   NOTIFICATIONS.c.claimed_at <= now - timeout)
+            .values(status=NotificationStatus.QUEUED.value, next_attempt_at=now,
+                    claimed_at=None,
+                    last_error="its worker stopped while sending; sent again (it may "
+                               "have arrived once already)"))
+    again = sorted(set(queued) | set(stuck))
+    deliver_after_commit(again)
+    commit()
+    return {"queued": len(queued), "stuck": len(stuck)}
+
+
+def retry_failed(ids: Sequence[int]) -> int:
+    """Queue failed rows again, now, from the back office. Returns how many."""
+    taken = db.session.execute(
+        update(NOTIFICATIONS)
+        .where(NOTIFICATIONS.c.id.in_(list(ids)),
+               NOTIFICATIONS.c.status == NotificationStatus.FAILED.value)
+        .values(status=NotificationStatus.QUEUED.value, next_attempt_at=clock.now(),
+                claimed_at=None)
+        .returning(NOTIFICATIONS.c.id)
+    ).scalars().all()
+    deliver_after_commit(sorted(taken))
+    return len(taken)
+
+
+def oldest_queued_age(now: datetime | None = None) -> float | None:
+    """Seconds the oldest due, queued message has waited (None when none waits)."""
+    now = now or clock.now()
+    oldest = db.session.scalar(
+        select(func.min(NOTIFICATIONS.c.next_attempt_at)).where(
+            and_(NOTIFICATIONS.c.status == NotificationStatus.QUEUED.value,
+                 NOTIFICATIONS.c.next_attempt_at <= now)))
+    if oldest is None:
+        return None
+    if oldest.tzinfo is None:
+        from datetime import UTC
+
+        oldest = oldest.replace(tzinfo=UTC)
+    return max((now - oldest).total_seconds(), 0.0)

@@ -5,47 +5,57 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, text, update
+from sqlalchemy import text, update
 
 from ..extensions import db
-from ..models import Channel, Notification, Order, Serial, Store
+from ..models import Channel, Order, Serial, Store
 from .inventory import hold_nothing, merge_wanted, out_of_stock, reserve_stock
 from .sql import upsert
 
 serials = Serial.__table__
 _SERIAL_UPSERTS: dict[str, object] = {}
 
+def formatted_number(counter: str) -> str:
+    """The one place an order's number is formatted: the prefix, then the counter padded
+    with zeros to `:width` digits (more when it outgrows them). Plain SQL that PostgreSQL
+    and SQLite both run, so the number is made where the counter is taken."""
+    digits = f"CAST({counter} AS TEXT)"
+    return (f"(:prefix || CASE WHEN length({digits}) >= :width THEN {digits} "
+            f"ELSE substr('0000000000', 1, :width - length({digits})) || {digits} END)")
+
+
+_NUMBER = formatted_number("counter.last_number")
 #: The end of the PostgreSQL numbering statements: take the counter (the rows it may take
-#: from are `{source}`), number the order, put the number into its queued messages.
+#: from are `{source}`) and number the order.
 _NUMBERING_SQL = """
 counter AS (
     INSERT INTO serials (name, period, last_number) {source}
     ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1
     RETURNING last_number
 ), numbered AS (
-    UPDATE orders
-    SET number = :prefix || lpad(counter.last_number::text,
-                                 greatest(:width, length(counter.last_number::text)), '0')
+    UPDATE orders SET number = {number}
     FROM counter WHERE orders.id = :order_id
     RETURNING orders.number
-), filled AS (
-    UPDATE notifications
-    SET body = replace(body, :placeholder, numbered.number)
-    FROM numbered WHERE notifications.order_id = :order_id
 )
 """
-#: PostgreSQL: counter, number and messages in one statement, so the hottest row lock of a
-#: checkout lives one round trip.
+#: PostgreSQL: counter and number in one statement, so the hottest row lock of a checkout
+#: lives one round trip.
+_PG_NUMBERING = _NUMBERING_SQL.format(source="VALUES (:name, :period, 1)", number=_NUMBER)
 NUMBER_ORDER_PG = text(
-    "WITH " + _NUMBERING_SQL.format(source="VALUES (:name, :period, 1)")  # noqa: S608
-    + "SELECT number FROM numbered"  # (a constant fragment; every value is bound)
+    "WITH " + _PG_NUMBERING + "SELECT number FROM numbered"  # noqa: S608 - constants only
+)
+#: Any database: take the next number of a counter, formatted (SQLite has RETURNING too).
+NEXT_NUMBER = text(
+    "INSERT INTO serials (name, period, last_number) VALUES (:name, :period, 1) "  # noqa: S608
+    "ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1 "
+    "RETURNING " + formatted_number("last_number")  # a constant fragment; values are bound
 )
 _RESERVE_AND_NUMBER: dict[int, object] = {}
 
 
 def _reserve_and_number_pg(lines: int):
-    """PostgreSQL: reserve stock of `lines` products, then take the counter, number the order
-    and fill its messages, in one statement (built once per line count).
+    """PostgreSQL: reserve stock of `lines` products, then take the counter and number the
+    order, in one statement (built once per line count).
 
     Lock order is fixed by data dependency, not by luck: `locked` takes the product rows in
     id order, and the counter's INSERT selects from the stock update's result, so it cannot
@@ -59,7 +69,8 @@ def _reserve_and_number_pg(lines: int):
         wanted = ", ".join(f"(CAST(:p{n} AS integer), CAST(:q{n} AS integer))"
                            for n in range(lines))
         numbering = _NUMBERING_SQL.format(
-            source="SELECT :name, :period, 1 WHERE (SELECT count(*) FROM taken) = :lines")
+            source="SELECT :name, :period, 1 WHERE (SELECT count(*) FROM taken) = :lines",
+            number=_NUMBER)
         _RESERVE_AND_NUMBER[lines] = text(f"""
 WITH locked AS (
     SELECT id FROM products WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE
@@ -74,18 +85,6 @@ SELECT (SELECT number FROM numbered) AS number, ARRAY(SELECT id FROM taken) AS r
        ARRAY(SELECT id FROM taken WHERE untracked) AS untracked
 """)  # noqa: S608 - only generated parameter names are formatted in; values are bound
     return _RESERVE_AND_NUMBER[lines]
-
-
-SET_ORDER_NUMBER = (
-    update(Order.__table__).where(Order.__table__.c.id == bindparam("b_order_id"))
-    .values(number=bindparam("b_number"))
-)
-FILL_MESSAGES = (
-    update(Notification.__table__)
-    .where(Notification.__table__.c.order_id == bindparam("b_order_id"))
-    .values(body=func.replace(Notification.__table__.c.body, bindparam("b_placeholder"),
-                              bindparam("b_number")))
-)
 
 
 def next_serial(name: str, period: str) -> int:
@@ -122,7 +121,9 @@ def order_counter(store: Store, channel: Channel, now: datetime) -> tuple[str, s
 def next_order_number(store: Store, channel: Channel, now: datetime) -> str:
     """ORD-YYYYMMDD-NNN per store day (B2C) or ORD-YYYY-NNNNNN per store year (B2B)."""
     name, period, prefix, width = order_counter(store, channel, now)
-    return f"{prefix}{next_serial(name, period):0{width}d}"
+    return db.session.connection().execute(
+        NEXT_NUMBER, {"name": name, "period": period, "prefix": prefix, "width": width}
+    ).scalar_one()
 
 
 def early_order_number(store: Store, channel: Channel, now: datetime) -> str | None:
@@ -135,24 +136,22 @@ def early_order_number(store: Store, channel: Channel, now: datetime) -> str | N
 
 
 def assign_order_number(
-    store: Store, channel: Channel, now: datetime, *, order_id: str, placeholder: str,
+    store: Store, channel: Channel, now: datetime, *, order_id: str,
     reserve: list[tuple[int, int, str]] | None = None,
 ) -> str:
-    """Number an order written with a placeholder number and fill the number into the
-    messages queued for it, after reserving `reserve` [(product id, qty, name)]: the rows
-    every checkout contends for, meant as the last writes before commit. Raises OutOfStock.
-    """
+    """Number an order written with a placeholder number, after reserving `reserve`
+    [(product id, qty, name)]: the rows every checkout contends for, meant as the last
+    writes before commit. Raises OutOfStock."""
     name, period, prefix, width = order_counter(store, channel, now)
     connection = db.session.connection()
-    params = {"name": name, "period": period, "prefix": prefix, "width": width,
-              "order_id": order_id, "placeholder": placeholder}
     if connection.dialect.name != "postgresql":
         reserve_stock(reserve or [], order_id=order_id)
-        number = f"{prefix}{next_serial(name, period):0{width}d}"
-        params = {"b_order_id": order_id, "b_number": number, "b_placeholder": placeholder}
-        connection.execute(SET_ORDER_NUMBER, params)
-        connection.execute(FILL_MESSAGES, params)
+        number = next_order_number(store, channel, now)
+        connection.execute(update(Order.__table__).where(Order.__table__.c.id == order_id)
+                           .values(number=number))
         return number
+    params = {"name": name, "period": period, "prefix": prefix, "width": width,
+              "order_id": order_id}
     if not reserve:
         return connection.execute(NUMBER_ORDER_PG, params).scalar_one()
     needed, names = merge_wanted(reserve)

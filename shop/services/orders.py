@@ -13,6 +13,7 @@ from ..models import (
     PAYMENT_TRANSITIONS,
     STOCK_RETURNING_STATUSES,
     EventKind,
+    NotificationChannel,
     Order,
     OrderEvent,
     OrderItem,
@@ -23,8 +24,8 @@ from ..models import (
 )
 from .inventory import release_stock
 from .labels import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS
-from .messages import order_payment_text, order_status_text
-from .notifications import Message, queue_messages
+from .message_templates import payment_template, status_template
+from .notifications import Message, email_enabled, queue_messages
 from .stats import sync_purchase_stats
 
 
@@ -38,9 +39,10 @@ def get_order(order_id: str, *, store: Store | None = None) -> Order:
 
 def transition(
     order: Order, to_status: OrderStatus | str, *, actor: str, note: str | None = None,
-    base_url: str | None = None, notify: bool = True,
+    base_url: str | None = None, notify: bool = True, notice: dict | None = None,
 ) -> Order:
-    """Move an order along the status machine, with event, stock and stats effects.
+    """Move an order along the status machine, with event, stock and stats effects, and
+    tell the customer (`notice`: more values for their message, e.g. the parcel's).
     Raises TransitionRefused or StaleChange."""
     target = _parse(OrderStatus, to_status, ORDER_TRANSITIONS[order.status], "status")
     if target not in ORDER_TRANSITIONS[order.status]:
@@ -52,14 +54,23 @@ def transition(
     _record(order, EventKind.STATUS, source.value, target.value, actor, note)
     sync_purchase_stats(order)
     if notify and order.recipient_phone:
-        tracking = tracking_url(order, base_url)
-        queue_messages(
-            [Message(order.recipient_phone, "order_status", order_status_text(
-                number=order.number, status_label=ORDER_STATUS_LABELS[target],
-                tracking_url=tracking, note=note))],
-            store_id=order.store_id, order_id=order.id, now=utcnow(),
-        )
+        values = {"status_label": ORDER_STATUS_LABELS[target], "note": note, **(notice or {})}
+        tell_customer(order, status_template(target.value), values, base_url=base_url)
     return order
+
+
+def tell_customer(order: Order, template: str, values: dict, *,
+                  base_url: str | None = None) -> None:
+    """Queue a message about the order to its customer, in the language they ordered in."""
+    store = order.store
+    data = {"store_name": store.name, **values,
+            "base_url": base_url or current_app.config["PUBLIC_BASE_URL"]}
+    messages = [Message(order.recipient_phone, template, data, locale=order.locale)]
+    email = order.customer.email if email_enabled() and order.customer_id else None
+    if email:
+        messages.append(Message(email, template, data, locale=order.locale,
+                                channel=NotificationChannel.EMAIL))
+    queue_messages(messages, store_id=order.store_id, order_id=order.id, now=utcnow())
 
 
 def tracking_url(order: Order, base_url: str | None = None) -> str:
@@ -95,13 +106,11 @@ def set_payment_status(
     _guarded_update(order, payment_status=(source, target))
     _record(order, EventKind.PAYMENT, source.value, target.value, actor, note)
     sync_purchase_stats(order)
-    if notify and order.recipient_phone and target != PaymentStatus.AWAITING_CONFIRMATION:
-        queue_messages(
-            [Message(order.recipient_phone, "payment_status", order_payment_text(
-                number=order.number, status_label=PAYMENT_STATUS_LABELS[target],
-                tracking_url=tracking_url(order, base_url), note=note))],
-            store_id=order.store_id, order_id=order.id, now=utcnow(),
-        )
+    template = payment_template(target.value)
+    if notify and order.recipient_phone and template:
+        tell_customer(order, template,
+                      {"status_label": PAYMENT_STATUS_LABELS[target], "note": note},
+                      base_url=base_url)
     return order
 
 

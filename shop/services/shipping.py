@@ -85,7 +85,9 @@ def add_shipment(order: Order, carrier, tracking_number, *, actor: str,
                              fields={"tracking_number": "Sudah dicatat."})
     note = shipment_note(carrier, number)
     if order.status != OrderStatus.SHIPPED:
-        transition(order, OrderStatus.SHIPPED, actor=actor, note=note, base_url=base_url)
+        transition(order, OrderStatus.SHIPPED, actor=actor, note=note, base_url=base_url,
+                   notice={"note": None, "carrier": CARRIER_LABELS[carrier],
+                           "carrier_code": carrier.value, "tracking_number": number})
     now = clock.now()
     shipment = Shipment(order_id=order.id, carrier=carrier, tracking_number=number,
                         status=ShipmentStatus.IN_TRANSIT, actor=actor, created_at=now,

@@ -28,6 +28,8 @@ class StoreInfo:
     timezone: str
     bank_accounts: list
     couriers: list
+    #: More numbers that get the store's alerts (new orders, transfer proofs).
+    admin_whatsapp: list | None
 
 
 STORE_BY_SLUG = (

@@ -20,9 +20,8 @@ from ..models import (
     PaymentStatus,
     Store,
 )
-from .messages import proof_submitted_admin_text
 from .notifications import Message, queue_messages
-from .orders import set_payment_status
+from .orders import set_payment_status, tell_customer
 from .validation import clean_text
 
 #: Orders whose shopper may still say "Saya sudah bayar".
@@ -45,7 +44,7 @@ def proof_under_review(payment_status: PaymentStatus) -> bool:
     return payment_status == PaymentStatus.AWAITING_CONFIRMATION
 
 
-def submit_transfer_proof(order: Order, proof: str, *, admin_url: str) -> Payment:
+def submit_transfer_proof(order: Order, proof: str, *, base_url: str | None = None) -> Payment:
     """Record the shopper's proof (an already stored image's file name), move the payment to
     AWAITING_CONFIRMATION and alert the store's admins. Raises InvalidInput or StaleChange."""
     if not can_submit_proof(order.status, order.payment_status):
@@ -57,10 +56,11 @@ def submit_transfer_proof(order: Order, proof: str, *, admin_url: str) -> Paymen
                       created_at=clock.now())
     db.session.add(payment)
     store = db.session.get(Store, order.store_id)
-    text = proof_submitted_admin_text(store_name=store.name, number=order.number,
-                                      total=order.total, admin_url=admin_url)
+    data = {"store_name": store.name, "total": order.total, "admin_path": "/admin/payment/",
+            "base_url": base_url or current_app.config["PUBLIC_BASE_URL"]}
     recipients = list(dict.fromkeys([*(store.admin_whatsapp or []), store.whatsapp]))
-    queue_messages([Message(phone, "proof_submitted_admin", text) for phone in recipients],
+    queue_messages([Message(phone, "proof_submitted_admin", data)
+                    for phone in recipients if phone],
                    store_id=store.id, order_id=order.id, now=clock.now())
     db.session.flush()
     return payment
@@ -86,7 +86,9 @@ def reject_transfer_proof(payment: Payment, *, actor: str, reason: str) -> Payme
     payment.status = PaymentRecordStatus.REJECTED
     payment.note = note
     payment.decided_by, payment.decided_at = actor, clock.now()
-    set_payment_status(order, PaymentStatus.PENDING, actor=actor, note=note)
+    set_payment_status(order, PaymentStatus.PENDING, actor=actor, note=note, notify=False)
+    if order.recipient_phone:
+        tell_customer(order, "proof_rejected", {"reason": note, "total": order.total})
     db.session.flush()
     return payment
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..errors import ShopError, wants_json
@@ -15,6 +16,7 @@ from ..services.messages import whatsapp_link
 from ..services.money import format_rupiah, money_json
 from ..services.payments import transfer_instructions
 from ..services.stores import get_store, list_catalog
+from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp
 from .forms import CartForm, CheckoutForm
@@ -108,12 +110,13 @@ def _place_order(store, form: CheckoutForm, wanted: dict[str, int]) -> PlacedOrd
             email=form.email.data, courier=form.courier.data,
             payment_method=form.payment_method.data, notes=form.notes.data,
             items=list(wanted.items()), idempotency_key=form.idempotency_key.data or None,
+            locale=str(get_locale() or "id"),
         ), base_url=public_base_url())
     except ShopError as error:
         db.session.rollback()
         _show_errors(form, error)
         return None
-    db.session.commit()
+    commit()
     return placed
 
 

@@ -18,6 +18,7 @@ from ..services.transfer_proofs import (
     submit_transfer_proof,
 )
 from ..services.uploads import delete_image, save_image
+from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp
 
@@ -62,14 +63,14 @@ def send_payment_proof(order_id: str):
             raise InvalidInput("Pilih foto bukti transfer.", fields={"proof": "Wajib diisi."})
         stored = save_image(upload, folder=proof_folder(), max_bytes=limit, field="proof")
         submit_transfer_proof(order, stored.filename,
-                              admin_url=f"{public_base_url()}/admin/payment/")
+                              base_url=public_base_url())
     except ShopError as error:
         db.session.rollback()
         if stored is not None:
             delete_image(stored.filename, folder=proof_folder())
         flash(error.message, "error")
     else:
-        db.session.commit()
+        commit()
         flash("Terima kasih! Bukti transfer sedang diperiksa toko.", "ok")
     return redirect(url_for("tracking.track_order", order_id=order_id), code=303)
 

@@ -20,6 +20,7 @@ from shop.models import (
 from shop.services.checkout import CheckoutRequest, place_order
 
 from ..conftest import counted
+from ..messages import text_of
 
 
 def checkout(store, items, **fields):
@@ -116,12 +117,13 @@ def test_created_event_and_outbox_rows_are_written(burger):
     assert [(n.template, n.recipient, n.status.value) for n in notes] == [
         ("order_confirmation", "6281234567890", "queued"),
         ("new_order_admin", burger.whatsapp, "queued")]
-    body = notes[0].body
+    body = text_of(notes[0])
     for expected in ("*Pesanan Berhasil Dibuat!*", f"Nomor Pesanan: #{placed.number}",
-                     f"https://s.test/track/{placed.id}", "2x Burger Cheese - Rp 50.000",
+                     f"https://shop.test/track/{placed.id}", "2x Burger Cheese - Rp 50.000",
                      "1x French Fries - Rp 15.000", "*Total:* Rp 65.000",
-                     "Nama: Budi Santoso", "No. WhatsApp: 081234567890", "Kurir: JNE Regular",
-                     "*Pembayaran:* Transfer Bank BCA", "Catatan: Tanpa bawang ya"):
+                     "Nama: \u201cBudi Santoso\u201d", "No. WhatsApp: 081234567890",
+                     "Kurir: JNE Regular",
+                     "*Pembayaran:* Transfer Bank BCA", "Catatan: \u201cTanpa bawang ya\u201d"):
         assert expected in body
     assert body == placed.confirmation_text
 

@@ -165,7 +165,7 @@ def test_pending_orders_are_listed_newest_first(make, store):
 
 def send_proof(order: Order, at: datetime) -> Payment:
     """The shopper's "Saya sudah bayar" with a transfer proof, sent at `at`."""
-    payment = submit_transfer_proof(order, "bukti.jpg", admin_url="https://shop.test/admin/")
+    payment = submit_transfer_proof(order, "bukti.jpg", base_url="https://shop.test")
     payment.created_at = at
     db.session.commit()
     return payment

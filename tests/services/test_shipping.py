@@ -26,6 +26,8 @@ from shop.services.shipping import (
     clean_tracking_number,
 )
 
+from ..messages import text_of
+
 
 @pytest.mark.parametrize("carrier, url", [
     ("jne", "https://www.jne.co.id/tracking-package?awb=JNE123456789"),
@@ -76,8 +78,10 @@ def test_a_parcel_moves_the_order_to_shipped_and_tells_the_customer(make, burger
     link = "https://www.jne.co.id/tracking-package?awb=JNE123456789"
     assert link in parcel.note
     message = db.session.scalars(select(Notification).where(
-        Notification.order_id == order.id, Notification.template == "order_status")).all()[-1]
-    assert link in message.body and "Sedang Dikirim" in message.body
+        Notification.order_id == order.id,
+        Notification.template == "order_status_shipped")).all()[-1]
+    assert link in text_of(message) and "Sedang Dikirim" in text_of(message)
+    assert "No. resi: JNE123456789" in text_of(message)
 
 
 def test_a_pending_order_cannot_be_shipped_and_keeps_no_parcel(make, burger):

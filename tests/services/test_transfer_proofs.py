@@ -24,6 +24,8 @@ from shop.services.transfer_proofs import (
     submit_transfer_proof,
 )
 
+from ..messages import text_of, texts
+
 ADMIN = "admin:kasir@toko.test"
 
 
@@ -37,7 +39,7 @@ def order(make, burger):
 
 
 def submit(order):
-    payment = submit_transfer_proof(order, "a" * 32 + ".jpg", admin_url="https://shop.test/admin/")
+    payment = submit_transfer_proof(order, "a" * 32 + ".jpg", base_url="https://shop.test")
     db.session.commit()
     return payment
 
@@ -51,8 +53,9 @@ def test_proof_waits_for_the_admin_and_alerts_the_store(order):
     alerts = db.session.scalars(select(Notification).where(
         Notification.template == "proof_submitted_admin")).all()
     assert sorted(a.recipient for a in alerts) == ["6281111111111", "6281333333333"]
-    assert "Bukti transfer masuk di Burger China" in alerts[0].body
-    assert order.number in alerts[0].body
+    assert "Bukti transfer masuk di Burger China" in text_of(alerts[0])
+    assert order.number in text_of(alerts[0])
+    assert "https://shop.test/admin/payment/" in text_of(alerts[0])
 
 
 def test_confirmed_proof_makes_the_order_paid(order):
@@ -76,9 +79,8 @@ def test_rejected_proof_sends_the_order_back_to_pending_with_the_reason_on_track
     assert db.session.get(Order, order.id).payment_status == PaymentStatus.PENDING
     assert latest_rejection(order.id) == "Nominal tidak sesuai"
     assert load_tracking(order.id).order.proof_rejection == "Nominal tidak sesuai"
-    told = db.session.scalars(select(Notification.body).where(
-        Notification.template == "payment_status")).all()
-    assert any("Nominal tidak sesuai" in body for body in told)
+    told = texts(template="proof_rejected")
+    assert len(told) == 1 and "Nominal tidak sesuai" in told[0]
 
 
 def test_a_rejection_needs_a_reason_and_changes_nothing(order):
@@ -102,4 +104,4 @@ def test_no_proof_for_a_paid_or_cancelled_order(order):
     transition(order, OrderStatus.CANCELLED, actor=ADMIN, note="habis")
     db.session.commit()
     with pytest.raises(InvalidInput):
-        submit_transfer_proof(order, "b" * 32 + ".png", admin_url="https://shop.test/admin/")
+        submit_transfer_proof(order, "b" * 32 + ".png", base_url="https://shop.test")

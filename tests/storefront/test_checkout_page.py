@@ -116,7 +116,7 @@ class Page(HTMLParser):
 
 
 def seed_confirmation(order: Order) -> str:
-    """The confirmation text of seed 000, for this order."""
+    """The confirmation text of seed 000, for this order (what the shopper typed is quoted)."""
     return "\n".join([
         "✅ *Pesanan Berhasil Dibuat!*", "",
         f"Nomor Pesanan: #{order.number}", f"Order ID: {order.id}", "",
@@ -124,10 +124,10 @@ def seed_confirmation(order: Order) -> str:
         "---", "",
         "*Detail Pesanan:*", "2x Burger Cheese - Rp 50.000", "1x French Fries - Rp 15.000", "",
         "*Total:* Rp 65.000", "",
-        "*Informasi Pengiriman:*", "Nama: Budi Santoso", "No. WhatsApp: 081234567890",
-        "Alamat: Jl. Sudirman No. 123, Jakarta", "Kurir: JNE Regular", "",
+        "*Informasi Pengiriman:*", "Nama: \u201cBudi Santoso\u201d",
+        "No. WhatsApp: 081234567890", "Alamat: \u201cJl. Sudirman No. 123, Jakarta\u201d", "Kurir: JNE Regular", "",
         "*Pembayaran:* Transfer Bank BCA", "",
-        "Catatan: Tanpa bawang ya", "",
+        "Catatan: \u201cTanpa bawang ya\u201d", "",
         "---", "",
         "Terima kasih sudah berbelanja! 🙏",
     ])

@@ -20,6 +20,7 @@ from ...models import Customer
 from ...services import crm
 from ...services.customer_stats import customer_counts, customer_detail_stats, customer_overview
 from ...services.money import money_json
+from ...unit_of_work import commit
 from ..views.base import current_scope
 from . import bp
 
@@ -104,7 +105,7 @@ def create_customer():
     body = _body()
     store = crm.choose_store(current_scope(), body.pop("storeId", None), field="storeId")
     customer = crm.create_customer(store, _fields(body), now=clock.now())
-    db.session.commit()
+    commit()
     return jsonify({"success": True, "message": "Pelanggan berhasil dibuat.",
                     "data": customer_json(customer)}), 201
 
@@ -116,7 +117,7 @@ def update_customer():
     customer = crm.get_customer(current_scope(), _id_arg())
     result = crm.update_customer(customer, _fields(_body()), actor=current_scope().actor,
                                  now=clock.now())
-    db.session.commit()
+    commit()
     return jsonify({"success": True, "message": "Pelanggan berhasil diperbarui.",
                     "data": customer_json(customer), "updatedOrders": _numbers(result)})
 
@@ -127,7 +128,7 @@ def delete_customer():
     """DELETE ?id=: the seed's soft delete."""
     customer = crm.get_customer(current_scope(), _id_arg())
     crm.delete_customer(customer, now=clock.now())
-    db.session.commit()
+    commit()
     return jsonify({"success": True, "message": "Pelanggan berhasil dihapus."})
 
 
@@ -156,7 +157,7 @@ def patch_customer(customer_id: int):
     customer = crm.get_customer(current_scope(), customer_id)
     result = crm.update_customer(customer, _fields(_body()), actor=current_scope().actor,
                                  now=clock.now())
-    db.session.commit()
+    commit()
     return jsonify({"success": True, "customer": customer_json(customer),
                     "updatedOrders": _numbers(result)})
 

@@ -11,6 +11,7 @@ from ...models import Order, OrderItem
 from ...services.money import money_json
 from ...services.order_updates import update_order
 from ...services.orders import get_order
+from ...unit_of_work import commit
 from ..views.base import current_scope
 from . import bp
 
@@ -31,7 +32,7 @@ def patch_order(order_id: str):
         answer = error.to_json()
         answer.setdefault("allowed", allowed)
         return jsonify(answer), error.status
-    db.session.commit()
+    commit()
     return jsonify({"success": True, "order": order_json(order)})
 
 

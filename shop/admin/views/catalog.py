@@ -21,6 +21,7 @@ from ...models import Product, Store
 from ...services import catalog, catalog_csv, crm
 from ...services.money import format_rupiah
 from ...services.uploads import delete_image
+from ...unit_of_work import commit
 from ...uploads import upload_url
 from .base import ScopedModelView, csv_download, current_scope
 from .form_fields import DETAIL_FORMATTERS, CleanFilterLike, CleanSearchMixin, RowsField
@@ -162,7 +163,7 @@ class ProductView(CleanSearchMixin, ScopedModelView):
             product = catalog.save_product(store, None, _form_values(form),
                                            actor=current_scope().actor,
                                            initial_stock=form.initial_stock.data)
-            db.session.commit()
+            commit()
         except ShopError as error:
             return refused(form, error, aliases={"stock": "initial_stock"})
         return product
@@ -171,14 +172,14 @@ class ProductView(CleanSearchMixin, ScopedModelView):
         try:
             store = db.session.get(Store, model.store_id)
             catalog.save_product(store, model, _form_values(form), actor=current_scope().actor)
-            db.session.commit()
+            commit()
         except ShopError as error:
             return refused(form, error)
         return True
 
     def delete_model(self, model) -> bool:
         files = catalog.delete_product(model)
-        db.session.commit()
+        commit()
         for name in files:
             delete_image(name)
         return True
@@ -272,7 +273,7 @@ class ProductView(CleanSearchMixin, ScopedModelView):
                 store = crm.choose_store(current_scope(), form.store_id.data)
                 report = catalog_csv.import_product_file(store, form.file.data.read(),
                                                          actor=current_scope().actor)
-                db.session.commit()
+                commit()
             except ShopError as error:
                 refused(form, error)
         return self.render("admin/catalog/import.html", form=form, report=report,

@@ -26,6 +26,7 @@ from ...services import crm
 from ...services.customer_stats import customer_detail_stats
 from ...services.money import format_rupiah, money_json
 from ...services.phones import local_phone
+from ...unit_of_work import commit
 from ...web import MONTHS_ID, local_datetime
 from .base import ScopedModelView, csv_download, current_scope
 
@@ -230,7 +231,7 @@ class CustomerView(ScopedModelView):
         try:
             store = crm.choose_store(current_scope(), form.store_id.data)
             customer = crm.create_customer(store, _form_values(form), now=clock.now())
-            db.session.commit()
+            commit()
         except ShopError as error:
             return _refused(form, error)
         return customer
@@ -239,7 +240,7 @@ class CustomerView(ScopedModelView):
         try:
             result = crm.update_customer(model, _form_values(form),
                                          actor=current_scope().actor, now=clock.now())
-            db.session.commit()
+            commit()
         except ShopError as error:
             return _refused(form, error)
         if result.orders:
@@ -250,7 +251,7 @@ class CustomerView(ScopedModelView):
     def delete_model(self, model) -> bool:
         """Seed 003's soft delete instead of Flask-Admin's DELETE."""
         crm.delete_customer(model, now=clock.now())
-        db.session.commit()
+        commit()
         return True
 
     @action("delete", "Hapus (nonaktifkan)", "Nonaktifkan pelanggan yang dipilih?")
@@ -260,7 +261,7 @@ class CustomerView(ScopedModelView):
         customers = self.get_query().filter(Customer.id.in_(wanted)).all()
         for customer in customers:
             crm.delete_customer(customer, now=clock.now())
-        db.session.commit()
+        commit()
         flash(f"{len(customers)} pelanggan dinonaktifkan.", "success")
 
     def get_save_return_url(self, model, is_created=False):
@@ -282,7 +283,7 @@ class CustomerView(ScopedModelView):
             flash("Pelanggan tidak ditemukan.", "error")
             return redirect(self.get_url(".index_view"))
         crm.restore_customer(model, now=clock.now())
-        db.session.commit()
+        commit()
         flash("Pelanggan dipulihkan.", "success")
         return redirect(self.get_url(".details_view", id=model.id))
 
@@ -294,7 +295,7 @@ class CustomerView(ScopedModelView):
             try:
                 store = crm.choose_store(current_scope(), form.store_id.data)
                 report = crm.import_customer_file(store, form.file.data.read())
-                db.session.commit()
+                commit()
             except ShopError as error:
                 _refused(form, error)
         return self.render("admin/customers/import.html", form=form, report=report)

@@ -18,6 +18,7 @@ from ...models import SalesStaff, Shop, StaffPosition, Store
 from ...services import dealers
 from ...services.crm import choose_store
 from ...services.phones import local_phone, normalize_phone
+from ...unit_of_work import commit
 from .base import ScopedModelView, current_scope
 from .form_fields import DETAIL_FORMATTERS, CleanFilterLike, CleanSearchMixin
 from .saving import offer_stores, refused, store_names
@@ -104,7 +105,7 @@ class DealerView(CleanSearchMixin, ScopedModelView):
         try:
             store = self._store(form, row)
             row = self.save(store, row, {n: form[n].data for n in self.form_fields})
-            db.session.commit()
+            commit()
         except ShopError as error:
             return refused(form, error)
         return row
@@ -174,7 +175,7 @@ class ShopView(DealerView):
 
     def delete_model(self, model) -> bool:
         dealers.delete_shop(model)
-        db.session.commit()
+        commit()
         return True
 
 
@@ -226,7 +227,7 @@ class SalesStaffView(DealerView):
     def delete_model(self, model) -> bool:
         try:
             dealers.delete_sales_staff(model)
-            db.session.commit()
+            commit()
         except ShopError as error:
             db.session.rollback()
             flash(error.message, "error")

@@ -40,6 +40,7 @@ from ...services.order_status import REASON_REQUIRED
 from ...services.orders import tracking_url
 from ...services.payment_records import can_record_payment
 from ...services.shipping import can_add_shipment, carrier_tracking_url
+from ...unit_of_work import commit
 from ...web import public_base_url
 from .base import ScopedModelView, current_scope
 from .orders_actions import OrderActionsMixin, order_or_404
@@ -103,7 +104,7 @@ class OrderView(OrderActionsMixin, OrderEditMixin, ScopedModelView):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
+            commit()
             flash_bulk_report(report)
         return redirect(request.form.get("back") if _is_list_url(request.form.get("back"))
                         else url_for(".index_view"))

@@ -17,6 +17,7 @@ from ...services.order_search import get_scoped_order
 from ...services.order_status import change_status
 from ...services.payment_records import record_payment
 from ...services.shipping import add_shipment
+from ...unit_of_work import commit
 from ...web import public_base_url
 from .base import current_scope
 
@@ -37,7 +38,7 @@ def run_operation(operation: Callable, success: Callable[[object], str]) -> bool
         db.session.rollback()
         flash(error.message, "error")
         return False
-    db.session.commit()
+    commit()
     flash(success(result), "success")
     return True
 

@@ -18,6 +18,7 @@ from ...services.order_edits import OPEN_STATUSES, edit_order
 from ...services.order_search import customer_choices, scope_stores
 from ...services.phones import local_phone
 from ...services.stores import list_catalog
+from ...unit_of_work import commit
 from ...web import public_base_url
 from .base import current_scope
 from .orders_actions import order_or_404, run_operation
@@ -104,7 +105,7 @@ class OrderEditMixin:
             except ShopError as error:
                 db.session.rollback()
                 return self._edit_page(order, request.form, error), 422
-            db.session.commit()
+            commit()
             flash(f"Perubahan pesanan {order.number} disimpan.", "success")
             return redirect(url_for(".details_view", id=order.id))
         return self._edit_page(order, None, None)
@@ -144,7 +145,7 @@ class OrderEditMixin:
             except ShopError as error:
                 db.session.rollback()
                 return self._manual_page(stores, store, request.form, error), 422
-            db.session.commit()
+            commit()
             flash(f"Pesanan {placed.number} dibuat." if placed.created
                   else f"Pesanan {placed.number} sudah dibuat sebelumnya.", "success")
             return redirect(url_for(".details_view", id=placed.id))

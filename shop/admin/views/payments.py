@@ -20,6 +20,7 @@ from ...services.transfer_proofs import (
     proof_folder,
     reject_transfer_proof,
 )
+from ...unit_of_work import commit
 from .base import ScopedModelView, current_scope
 
 
@@ -92,7 +93,7 @@ class PaymentView(OrderRowsView):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            db.session.commit()
+            commit()
             flash("Bukti transfer diterima." if payment.status == PaymentRecordStatus.CONFIRMED
                   else "Bukti transfer ditolak.", "success")
         return redirect(url_for(".review", id=payment.id))

@@ -11,6 +11,7 @@ from flask import flash, g
 from ...errors import ShopError
 from ...extensions import db
 from ...services import crm
+from ...unit_of_work import commit
 from .base import current_scope
 
 
@@ -23,7 +24,7 @@ def run(operation: Callable, success: Callable[[object], str]):
         db.session.rollback()
         flash(error.message, "error")
         return None
-    db.session.commit()
+    commit()
     flash(success(result), "success")
     return result
 

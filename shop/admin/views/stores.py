@@ -18,6 +18,7 @@ from ...models import Store
 from ...services import stores_admin
 from ...services.phones import local_phone
 from ...services.uploads import delete_image, save_image
+from ...unit_of_work import commit
 from ...uploads import upload_url
 from .base import SecureMixin
 from .form_fields import DETAIL_FORMATTERS, CleanSearchMixin, LinesField, RowsField
@@ -144,7 +145,7 @@ class StoreView(SecureMixin, CleanSearchMixin, ModelView):
             elif form.remove_logo.data:
                 values["logo"] = None
             store = stores_admin.save_store(store, values)
-            db.session.commit()
+            commit()
         except ShopError as error:
             if stored is not None:
                 delete_image(stored.filename)

@@ -18,6 +18,7 @@ from ...errors import ShopError
 from ...extensions import db
 from ...models import AdminRole, AdminUser, Store
 from ...services import admin_accounts
+from ...unit_of_work import commit
 from ...web import local_datetime
 from .base import SecureMixin
 from .form_fields import CleanSearchMixin, yes_no
@@ -114,7 +115,7 @@ class UserView(SecureMixin, CleanSearchMixin, ModelView):
                 form.email.data, name=form.name.data, role=form.role.data,
                 stores=admin_accounts.stores_by_ids(form.stores.data),
                 password=form.password.data)
-            db.session.commit()
+            commit()
         except ShopError as error:
             return refused(form, error)
         return user
@@ -124,7 +125,7 @@ class UserView(SecureMixin, CleanSearchMixin, ModelView):
             admin_accounts.update_admin(
                 model, name=form.name.data, role=form.role.data,
                 stores=admin_accounts.stores_by_ids(form.stores.data), by=current_user)
-            db.session.commit()
+            commit()
         except ShopError as error:
             return refused(form, error)
         return True
@@ -146,7 +147,7 @@ class UserView(SecureMixin, CleanSearchMixin, ModelView):
         if request.method == "POST" and form.validate():
             try:
                 admin_accounts.reset_password(user, form.password.data)
-                db.session.commit()
+                commit()
             except ShopError as error:
                 refused(form, error)
             else:
