@@ -17,6 +17,8 @@ from .models import (
     Customer,
     CustomerType,
     Gender,
+    Notification,
+    NotificationStatus,
     Order,
     OrderEvent,
     OrderStatus,
@@ -70,12 +72,21 @@ def seed_demo_activity(store: Store, *, customers: int = 300, orders: int = 360,
     menu = list(db.session.scalars(select(Product).where(
         Product.store_id == store.id, Product.is_active.is_(True), Product.stock.is_(None))))
     now = clock.now()
+    first_message = db.session.scalar(select(func.max(Notification.id))) or 0
     made = 0
     for n in range(orders):
         placed_at = now - timedelta(days=60 * (1 - n / orders), hours=rng.randint(0, 10),
                                     minutes=rng.randint(0, 59))
         if _demo_order(store, rng, people, menu, placed_at):
             made += 1
+    # The history is made up, and so are its phone numbers: its messages are never sent (a
+    # configured gateway would write to strangers), and the outbox says why.
+    db.session.execute(
+        update(Notification).where(Notification.id > first_message,
+                                   Notification.store_id == store.id,
+                                   Notification.status == NotificationStatus.QUEUED)
+        .values(status=NotificationStatus.SUPPRESSED,
+                last_error="demo history: made-up orders and numbers, never sent"))
     return made
 
 

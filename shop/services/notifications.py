@@ -156,7 +156,9 @@ def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
 
 
 def _deliver_one(row_id: int) -> str:
-    row = db.session.get(Notification, row_id)
+    # Fresh from the database: the claim just changed it (the session keeps objects across
+    # commits).
+    row = db.session.get(Notification, row_id, populate_existing=True)
     config = current_app.config
     reason = suppression_reason(row, config)
     if reason:
@@ -175,8 +177,10 @@ def _deliver_one(row_id: int) -> str:
             sent = providers.send_whatsapp(config, row.recipient, body, reference=f"n{row.id}")
     except providers.SendError as error:
         return _failed_attempt(row, str(error), retry=error.retry, config=config)
+    # last_error stays: a message sent after a failure, or again after its worker died,
+    # keeps saying so.
     _finish(row, status=NotificationStatus.SENT, body=body, subject=subject,
-            provider_message_id=sent.message_id, sent_at=clock.now(), last_error=None)
+            provider_message_id=sent.message_id, sent_at=clock.now())
     return "sent"
 
 
