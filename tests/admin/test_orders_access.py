@@ -247,5 +247,5 @@ def test_the_detail_page_costs_the_same_statements_whatever_the_order_holds(
     with count_queries() as lots:
         assert admin.get(f"/admin/order/details/?id={big.id}").status_code == 200
     # the admin, its stores, the order with store and customer, items, events, payments,
-    # shipments, notifications
-    assert len(counted(few)) == len(counted(lots)) == 8
+    # shipments, notifications, the edited templates their texts are rendered from
+    assert len(counted(few)) == len(counted(lots)) == 9

@@ -26,6 +26,7 @@ from ...models import (
     Shipment,
 )
 from ...services.bulk_orders import bulk_transition
+from ...services.notifications import order_message_texts
 from ...services.order_notices import order_notice_link
 from ...services.order_search import (
     PAGE_SIZES,
@@ -116,6 +117,13 @@ class OrderView(OrderActionsMixin, OrderEditMixin, ScopedModelView):
         return self.render("admin/orders/detail.html", **detail_context(order))
 
 
+def order_messages(order: Order) -> list[tuple[Notification, str]]:
+    """The order's outbox rows with their texts (a queued row's as it would go out now)."""
+    rows = list(db.session.scalars(select(Notification).where(Notification.order_id == order.id)
+                                   .order_by(Notification.id)))
+    return list(zip(rows, order_message_texts(rows, order), strict=True))
+
+
 def detail_context(order: Order) -> dict:
     """What the detail page shows of one order."""
     shipments = list(db.session.scalars(
@@ -131,9 +139,7 @@ def detail_context(order: Order) -> dict:
             select(Payment).where(Payment.order_id == order.id).order_by(Payment.id))),
         "shipments": [(s, carrier_tracking_url(s.carrier, s.tracking_number))
                       for s in shipments],
-        "notifications": list(db.session.scalars(
-            select(Notification).where(Notification.order_id == order.id)
-            .order_by(Notification.id))),
+        "notifications": order_messages(order),
         "allowed": order.allowed_transitions(), "reason_required": REASON_REQUIRED,
         "tracking_url": tracking,
         "notify_link": order_notice_link(order, tracking,
