@@ -26,6 +26,9 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=csp_nonce,
     )
     register_views(admin)
+    from .views import messages
+
+    messages.register(admin)  # the outbox, message templates and queues, under "Pesan"
 
     @app.teardown_request
     def forget_admin(_error=None):

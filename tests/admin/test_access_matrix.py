@@ -22,8 +22,8 @@ from shop.models import (
 )
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-#: Pages only a super admin may open (user management, store settings).
-SUPER_ADMIN_ONLY = ("admin_users.", "stores.")
+#: Pages only a super admin may open (user management, store settings, RQ's queues).
+SUPER_ADMIN_ONLY = ("admin_users.", "stores.", "queues.")
 PUBLIC = ("admin_auth.login", "admin.static")
 
 

@@ -1,4 +1,5 @@
-"""Back-office views: payments (with transfer-proof review), shipments, and the outbox."""
+"""Back-office views: payments (with transfer-proof review) and shipments (the outbox is in
+messages.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from sqlalchemy import select
 
 from ...errors import ShopError
 from ...extensions import db
-from ...models import Notification, Order, Payment, PaymentRecordStatus, Shipment
+from ...models import Order, Payment, PaymentRecordStatus, Shipment
 from ...services.labels import PAYMENT_METHODS
 from ...services.money import format_rupiah
-from ...services.phones import mask_phone
 from ...services.transfer_proofs import (
     confirm_transfer_proof,
     get_payment,
@@ -127,27 +127,10 @@ class ShipmentView(OrderRowsView):
         return super().get_query().options(db.joinedload(Shipment.order))
 
 
-class OutboxView(ScopedModelView):
-    """The notification outbox, read-only: what was sent, what waits, what failed and why."""
-
-    can_create = can_edit = can_delete = False
-    column_list = ("created_at", "template", "recipient", "status", "attempts", "last_error",
-                   "sent_at")
-    column_default_sort = ("created_at", True)
-    column_filters = ("status", "template", "channel", "created_at")
-    column_labels = {"created_at": "Waktu", "template": "Template", "recipient": "Penerima",
-                     "attempts": "Percobaan", "last_error": "Error terakhir",
-                     "sent_at": "Terkirim"}
-    column_formatters = {"recipient": lambda v, c, r, n: mask_phone(r.recipient)
-                         if r.recipient.isdigit() else r.recipient}
-
-
 def register(admin: Admin) -> None:
-    """Payments, shipments and the outbox, under "Pembayaran"."""
+    """Payments and shipments, under "Pembayaran"."""
     category = "Pembayaran"
     admin.add_view(PaymentView(Payment, name="Pembayaran", category=category,
                                endpoint="payment"))
     admin.add_view(ShipmentView(Shipment, name="Pengiriman", category=category,
                                 endpoint="shipment"))
-    admin.add_view(OutboxView(Notification, name="Notifikasi", category=category,
-                              endpoint="outbox"))
