@@ -29,6 +29,9 @@ def init_admin(app: Flask) -> Admin:
     from .views import messages
 
     messages.register(admin)  # the outbox, message templates and queues, under "Pesan"
+    from .views import bulk_messages
+
+    bulk_messages.register(admin)  # "Pesan Massal", under "Pesan" too
 
     @app.teardown_request
     def forget_admin(_error=None):

@@ -25,7 +25,7 @@ LOCALES = ("id", "en")
 MAX_BODY = 4096
 #: Values a stranger can type at checkout (or an admin in a note): they arrive in the
 #: template flattened to one line, without links, and quoted (see quote_free_text).
-FREE_TEXT = frozenset({"customer_name", "address", "notes", "note", "reason"})
+FREE_TEXT = frozenset({"customer_name", "name", "address", "notes", "note", "reason"})
 _FREE_TEXT_LIMIT = 300
 MONEY = frozenset({"subtotal", "discount", "shipping_fee", "total"})
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
