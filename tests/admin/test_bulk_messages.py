@@ -75,6 +75,8 @@ def test_the_compose_page_offers_filters_variables_and_only_own_stores(login_as,
     a, _b, _people = shop_a
     page = text(login_as("admin", [a]).get(NEW))
     assert "{{ name }}" in page and "{{ store_name }}" in page
+    english = text(login_as("admin", [a]).get(NEW + "?lang=en"))
+    assert "Count recipients" in english and "Hitung penerima" not in english
     for field in ("membership_level", "type", "city", "last_order_from", "min_spent"):
         assert f'name="{field}"' in page
     assert "Toko A" in page and "Toko B" not in page
@@ -159,6 +161,7 @@ def test_customers_selected_in_the_list_are_carried_to_the_compose_page(login_as
     a, _b, people = shop_a
     admin = login_as("admin", [a])
     picked = [people[n].id for n in ("ani", "budi", "blocked", "rahasia")]
+    assert "Kirim pesan massal" in text(admin.get("/admin/customer/"))  # the list's action
 
     answer = admin.post("/admin/customer/action/", data={
         "action": "bulk_message", "rowid": [str(i) for i in picked]})
