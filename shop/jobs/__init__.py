@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 
@@ -71,9 +71,16 @@ def dispatch(app, func: Callable, args: tuple, queue_name: str, at: datetime | N
     options = {"job_timeout": JOB_TIMEOUT, "result_ttl": 0, "failure_ttl": FAILURE_TTL}
     target = queue(queue_name, app)
     if at is not None and at > clock.now():
-        target.enqueue_at(at, func, *args, **options)
+        target.enqueue_at(_whole_second_after(at), func, *args, **options)
     else:
         target.enqueue(func, *args, **options)
+
+
+def _whole_second_after(at: datetime) -> datetime:
+    """`at` rounded up to the second: RQ's schedule keeps whole seconds, rounded down, and a
+    job handed out before its row is due finds nothing to claim (the row would wait for the
+    sweep)."""
+    return at if not at.microsecond else at.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def run_inline(func: Callable, args: tuple) -> None:

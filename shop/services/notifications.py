@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from jinja2 import TemplateError
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from .. import clock
@@ -37,6 +38,9 @@ NOTIFICATION_INSERT = insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id)
 #: Templates a stranger can make the store send (anyone can order with any number): at most
 #: NOTIFY_CONFIRMATIONS_PER_HOUR of them per store and recipient.
 LIMITED_TEMPLATES = frozenset({"order_confirmation"})
+#: What rendering a template can raise on a row's real values even though it rendered on the
+#: sample when it was saved (a method called on an empty field): the row fails, the job goes on.
+RENDER_ERRORS = (LookupError, ValueError, TypeError, ArithmeticError, TemplateError)
 #: Rows one delivery job takes; the sweep hands out overdue rows in batches of this size.
 BATCH = 50
 
@@ -166,7 +170,7 @@ def _deliver_one(row_id: int) -> str:
         return "suppressed"
     try:
         subject, body = render_notification(row)
-    except (LookupError, ValueError) as error:
+    except RENDER_ERRORS as error:
         _finish(row, status=NotificationStatus.FAILED, last_error=f"cannot render: {error}")
         return "failed"
     try:
