@@ -133,15 +133,41 @@ def deliver(ids: Sequence[int]) -> dict[str, int]:
     """Claim and send these outbox rows (those still due); commit after each. Returns how
     many were sent, retried, failed and suppressed."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
-    for row_id in claim(ids):
-        counts[_deliver_one(row_id)] += 1
+    reads = Reads()
+    for row in claim_rows(ids):
+        counts[_deliver_one(row, reads)] += 1
     return counts
 
 
+class Reads:
+    """What one delivery job reads once for all its rows: template texts, order numbers."""
+
+    def __init__(self):
+        self.templates: dict[tuple[str, str], tuple[str, str]] = {}
+        self.orders: dict[str, object] = {}
+
+    def template(self, key: str, locale: str) -> tuple[str, str]:
+        if (key, locale) not in self.templates:
+            self.templates[key, locale] = template_text(key, locale)
+        return self.templates[key, locale]
+
+    def order(self, order_id: str):
+        if order_id not in self.orders:
+            self.orders[order_id] = db.session.execute(
+                select(Order.number, Order.id).where(Order.id == order_id)).first()
+        return self.orders[order_id]
+
+
 def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
+    """The ids of the rows claim_rows takes."""
+    return [row.id for row in claim_rows(ids, now)]
+
+
+def claim_rows(ids: Sequence[int], now: datetime | None = None) -> list:
     """Take the due, queued rows among `ids` for this worker (queued -> sending) and commit,
-    so a worker that dies from here on leaves them `sending` for the sweep. Returns the ids
-    taken; a row another worker took, or one not yet due, is left alone."""
+    so a worker that dies from here on leaves them `sending` for the sweep. Returns the rows
+    taken (every column, as they now are), by id; a row another worker took, or one not yet
+    due, is left alone."""
     if not ids:
         return []
     now = now or clock.now()
@@ -153,23 +179,20 @@ def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
                    NOTIFICATIONS.c.next_attempt_at <= now))
         .values(status=NotificationStatus.SENDING.value, claimed_at=now,
                 attempts=NOTIFICATIONS.c.attempts + 1)
-        .returning(NOTIFICATIONS.c.id)
-    ).scalars().all()
+        .returning(*NOTIFICATIONS.c)
+    ).all()
     commit()
-    return sorted(taken)
+    return sorted(taken, key=lambda row: row.id)
 
 
-def _deliver_one(row_id: int) -> str:
-    # Fresh from the database: the claim just changed it (the session keeps objects across
-    # commits).
-    row = db.session.get(Notification, row_id, populate_existing=True)
+def _deliver_one(row, reads: Reads) -> str:
     config = current_app.config
     reason = suppression_reason(row, config)
     if reason:
         _finish(row, status=NotificationStatus.SUPPRESSED, last_error=reason)
         return "suppressed"
     try:
-        subject, body = render_notification(row)
+        subject, body = render_notification(row, reads)
     except RENDER_ERRORS as error:
         _finish(row, status=NotificationStatus.FAILED, last_error=f"cannot render: {error}")
         return "failed"
@@ -188,7 +211,7 @@ def _deliver_one(row_id: int) -> str:
     return "sent"
 
 
-def _failed_attempt(row: Notification, error: str, *, retry: bool, config) -> str:
+def _failed_attempt(row, error: str, *, retry: bool, config) -> str:
     if not retry or row.attempts >= config["NOTIFY_MAX_ATTEMPTS"]:
         if retry:
             error = f"{error} (after {row.attempts} attempts)"
@@ -209,7 +232,7 @@ def retry_wait(attempts: int, first_seconds: float) -> timedelta:
     return timedelta(seconds=min(first_seconds * 4 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def _finish(row: Notification, *, commit_now: bool = True, **values) -> bool:
+def _finish(row, *, commit_now: bool = True, **values) -> bool:
     """Write the outcome if this worker's claim still holds (the sweep may have handed a
     stuck row out again meanwhile). Returns whether it did."""
     done = db.session.execute(
@@ -220,7 +243,9 @@ def _finish(row: Notification, *, commit_now: bool = True, **values) -> bool:
         .values(**{name: (v.value if isinstance(v, NotificationStatus) else v)
                    for name, v in values.items()})
     ).rowcount == 1
-    db.session.expire(row)
+    loaded = db.session.identity_map.get(db.session.identity_key(Notification, row.id))
+    if loaded is not None:  # the session's copy (inline, in a request) reads it again
+        db.session.expire(loaded)
     if commit_now:
         commit()
     return done
@@ -277,7 +302,8 @@ def base_url(data: dict) -> str:
     return current_app.config["PUBLIC_BASE_URL"] or str(data.get("base_url") or "")
 
 
-def render_values(row: Notification, order: Order | None = None) -> dict:
+def render_values(row: Notification, order: Order | None = None,
+                  reads: Reads | None = None) -> dict:
     """The template's values: the row's own, plus what is read at sending time (the order's
     number and id, links made from PUBLIC_BASE_URL; `order` when the caller has it).
     Raises LookupError."""
@@ -287,9 +313,12 @@ def render_values(row: Notification, order: Order | None = None) -> dict:
     admin_path = values.pop("admin_path", "/admin/")
     spec = message_templates.SPECS.get(row.template)
     if spec is not None and spec.about_order:
-        found = order if order is not None and order.id == row.order_id else (
-            db.session.execute(select(Order.number, Order.id).where(Order.id == row.order_id))
-            .first() if row.order_id else None)
+        if order is not None and order.id == row.order_id:
+            found = order
+        elif not row.order_id:
+            found = None
+        else:
+            found = (reads or Reads()).order(row.order_id)
         if found is None:
             raise LookupError("the order of this message no longer exists")
         values.update(order_number=found.number, order_id=found.id,
@@ -307,7 +336,8 @@ def render_values(row: Notification, order: Order | None = None) -> dict:
     return values
 
 
-def render_notification(row: Notification) -> tuple[str | None, str]:
+def render_notification(row: Notification, reads: Reads | None = None
+                        ) -> tuple[str | None, str]:
     """(subject, body) of an outbox row as it goes out now. Raises LookupError."""
     if row.data is None and row.body:
         return row.subject, row.body  # written before texts were rendered at delivery
@@ -321,8 +351,8 @@ def render_notification(row: Notification) -> tuple[str | None, str]:
             row.locale if row.locale in message_templates.LOCALES else "id"][0]
         body_source = campaign.body
     else:
-        subject_source, body_source = template_text(row.template, row.locale)
-    values = render_values(row)
+        subject_source, body_source = (reads or Reads()).template(row.template, row.locale)
+    values = render_values(row, reads=reads)
     body = message_templates.render(body_source, values)
     subject = None
     if row.channel == NotificationChannel.EMAIL:

@@ -46,6 +46,8 @@ def _session() -> requests.Session:
     session = getattr(_local, "session", None)
     if session is None:
         session = _local.session = requests.Session()
+        # No proxy or .netrc look-up on every call: the gateway's address is configured.
+        session.trust_env = False
     return session
 
 
