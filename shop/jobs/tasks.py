@@ -31,6 +31,38 @@ def deliver_notifications(ids: list[int]) -> dict:
         _end_of_job()
 
 
+#: Rounds of 50 rows one drain job takes before it hands over to a fresh job (so jobs of
+#: other queues of the same worker get their turn).
+DRAIN_ROUNDS = 40
+
+
+def drain_outbox(queue_name: str = "default") -> int:
+    """Deliver the rows whose ids wait in the queue's outbox list, 50 at a time, until it is
+    empty. Returns how many ids it took."""
+    from ..jobs import deliver_soon, outbox_key, redis_connection
+    from ..services import notifications
+
+    connection = redis_connection()
+    key = outbox_key(queue_name)
+    # From here on a commit announces a new drain job: an id pushed after this job's last
+    # look is never left without one.
+    connection.delete(f"{key}:drain")
+    taken = 0
+    try:
+        for _ in range(DRAIN_ROUNDS):
+            ids = connection.lpop(key, notifications.BATCH)
+            if not ids:
+                return taken
+            taken += len(ids)
+            notifications.deliver([int(i) for i in ids])
+        more = connection.lpop(key, notifications.BATCH)
+        if more:  # hand the rest to a fresh job
+            deliver_soon([int(i) for i in more], queue_name)
+        return taken
+    finally:
+        _end_of_job()
+
+
 def sweep_outbox() -> dict:
     """Every minute: hand out again rows left queued or stuck in sending."""
     from ..services import notifications

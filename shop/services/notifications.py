@@ -29,7 +29,7 @@ from ..models import (
     NotificationStatus,
     Order,
 )
-from ..unit_of_work import commit
+from ..unit_of_work import commit, on_commit
 from . import message_templates, providers
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,16 @@ def _queue_of(messages: Sequence[Message]) -> str:
 def deliver_after_commit(ids: list[int], *, queue_name: str = "default",
                          at: datetime | None = None) -> None:
     """Enqueue the delivery of these rows once the transaction commits (never if it rolls
-    back), in jobs of at most BATCH rows."""
-    from ..jobs import enqueue
+    back): now through the queue's outbox list (shop.jobs.deliver_soon), or at `at` in jobs
+    of at most BATCH rows in RQ's schedule."""
+    from ..jobs import deliver_soon, enqueue
     from ..jobs.tasks import deliver_notifications
 
+    if not ids:
+        return
+    if at is None or at <= clock.now():
+        on_commit(lambda: deliver_soon(list(ids), queue_name))
+        return
     for start in range(0, len(ids), BATCH):
         enqueue(deliver_notifications, ids[start:start + BATCH], queue_name=queue_name, at=at)
 
