@@ -54,10 +54,10 @@ def drain_outbox(queue_name: str = "default") -> int:
             if not ids:
                 return taken
             taken += len(ids)
-            notifications.deliver([int(i) for i in ids])
+            notifications.deliver([_entry(i) for i in ids])
         more = connection.lpop(key, notifications.BATCH)
         if more:  # hand the rest to a fresh job
-            deliver_soon([int(i) for i in more], queue_name)
+            deliver_soon([_entry(i) for i in more], queue_name)
         return taken
     finally:
         _end_of_job()
@@ -93,6 +93,12 @@ def purge_expired() -> dict:
         return removed
     finally:
         _end_of_job()
+
+
+def _entry(raw: bytes) -> int | str:
+    """An entry of an outbox list: a row id, or "o:<order id>" for an order's rows."""
+    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    return text if not text.isdigit() else int(text)
 
 
 def _end_of_job() -> None:

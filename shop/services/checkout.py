@@ -32,7 +32,7 @@ from .labels import payment_method_label
 from .money import Line, Totals, compute_totals
 from .notifications import (
     Message,
-    deliver_after_commit,
+    deliver_order_after_commit,
     email_enabled,
     outbox_rows,
     render_confirmation,
@@ -236,8 +236,8 @@ def _write_order(
     rows = _order_rows(store, req, data, lines, totals, order_id=order_id,
                        number=number or order_id, customer_id=customer.id, now=now,
                        outbox=outbox, locale=locale)
-    message_ids = insert_order_rows(*rows)
-    deliver_after_commit(message_ids)
+    insert_order_rows(*rows)
+    deliver_order_after_commit(order_id)
     # The rows every checkout contends for (stock of popular products, then the day's
     # counter) come last, so their locks are held for the fewest round trips.
     wanted = [(ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock]

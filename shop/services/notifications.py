@@ -115,6 +115,18 @@ def _queue_of(messages: Sequence[Message]) -> str:
     return "high" if any(m.template == "otp" for m in messages) else "default"
 
 
+def deliver_order_after_commit(order_id: str, queue_name: str = "default") -> None:
+    """Deliver the order's queued messages once the transaction commits (a checkout writes
+    them without reading their ids back)."""
+    from ..jobs import deliver_soon
+
+    on_commit(lambda: deliver_soon([ORDER_PREFIX + order_id], queue_name))
+
+
+#: An entry of a delivery list that stands for every due, queued row of one order.
+ORDER_PREFIX = "o:"
+
+
 def deliver_after_commit(ids: list[int], *, queue_name: str = "default",
                          at: datetime | None = None) -> None:
     """Enqueue the delivery of these rows once the transaction commits (never if it rolls
@@ -135,9 +147,10 @@ def deliver_after_commit(ids: list[int], *, queue_name: str = "default",
 # --- delivery -------------------------------------------------------------------------
 
 
-def deliver(ids: Sequence[int]) -> dict[str, int]:
-    """Claim and send these outbox rows (those still due); commit after each. Returns how
-    many were sent, retried, failed and suppressed."""
+def deliver(ids: Sequence[int | str]) -> dict[str, int]:
+    """Claim and send these outbox rows (those still due; "o:<order id>" stands for the
+    order's rows); commit after each. Returns how many were sent, retried, failed and
+    suppressed."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
     reads = Reads()
     for row in claim_rows(ids):
@@ -169,17 +182,24 @@ def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
     return [row.id for row in claim_rows(ids, now)]
 
 
-def claim_rows(ids: Sequence[int], now: datetime | None = None) -> list:
-    """Take the due, queued rows among `ids` for this worker (queued -> sending) and commit,
-    so a worker that dies from here on leaves them `sending` for the sweep. Returns the rows
-    taken (every column, as they now are), by id; a row another worker took, or one not yet
-    due, is left alone."""
-    if not ids:
+def claim_rows(ids: Sequence[int | str], now: datetime | None = None) -> list:
+    """Take the due, queued rows among `ids` ("o:<order id>": the order's rows) for this
+    worker (queued -> sending) and commit, so a worker that dies from here on leaves them
+    `sending` for the sweep. Returns the rows taken (every column, as they now are), by id;
+    a row another worker took, or one not yet due, is left alone."""
+    row_ids = [int(i) for i in ids if not str(i).startswith(ORDER_PREFIX)]
+    order_ids = [str(i)[len(ORDER_PREFIX):] for i in ids if str(i).startswith(ORDER_PREFIX)]
+    if not row_ids and not order_ids:
         return []
+    which = []
+    if row_ids:
+        which.append(NOTIFICATIONS.c.id.in_(row_ids))
+    if order_ids:
+        which.append(NOTIFICATIONS.c.order_id.in_(order_ids))
     now = now or clock.now()
     taken = db.session.execute(
         update(NOTIFICATIONS)
-        .where(NOTIFICATIONS.c.id.in_(list(ids)),
+        .where(or_(*which),
                NOTIFICATIONS.c.status == NotificationStatus.QUEUED.value,
                or_(NOTIFICATIONS.c.next_attempt_at.is_(None),
                    NOTIFICATIONS.c.next_attempt_at <= now))

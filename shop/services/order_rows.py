@@ -10,18 +10,15 @@ from __future__ import annotations
 from ..extensions import db
 from ..models import Notification, Order, OrderEvent, OrderItem
 
-_INSERTS = [table.insert() for table in (Order.__table__, OrderItem.__table__,
-                                         OrderEvent.__table__)]
-_OUTBOX_INSERT = Notification.__table__.insert().returning(Notification.__table__.c.id)
+_INSERTS = [table.insert() for table in (
+    Order.__table__, OrderItem.__table__, OrderEvent.__table__, Notification.__table__)]
 
 
-def insert_order_rows(order: dict, order_items: list[dict], event: dict,
-                      outbox: list[dict]) -> list[int]:
+def insert_order_rows(order: dict, order_items: list[dict], event: dict, outbox: list[dict]):
     """Insert a new order with its items, event and outbox rows (plain dicts of columns).
-    Returns the outbox rows' ids, in order."""
+
+    No RETURNING for the outbox rows: SQLAlchemy's insertmanyvalues costs ~0.4 ms of CPU
+    here; their delivery is asked for by the order's id instead (deliver_order_after_commit)."""
     connection = db.session.connection()
-    for statement, rows in zip(_INSERTS, ([order], order_items, [event]), strict=True):
+    for statement, rows in zip(_INSERTS, ([order], order_items, [event], outbox), strict=True):
         connection.execute(statement, rows)
-    if not outbox:
-        return []
-    return [row[0] for row in connection.execute(_OUTBOX_INSERT, outbox).all()]
