@@ -92,7 +92,7 @@ def deliver_soon(ids: list[int], queue_name: str = "default") -> None:
     costs a few milliseconds per job on either side, which a checkout's two or three rows
     each would pay, while one drain job takes the rows of many commits, 50 at a time.
     Without Redis, they are delivered here and now."""
-    from .tasks import deliver_notifications, drain_outbox
+    from .tasks import deliver_notifications
 
     app = current_app._get_current_object()
     connection = redis_connection(app)
@@ -105,8 +105,26 @@ def deliver_soon(ids: list[int], queue_name: str = "default") -> None:
     pipe.set(f"{key}:drain", 1, nx=True, ex=DRAIN_FLAG_SECONDS)
     _, announced = pipe.execute()
     if announced:
-        queue(queue_name, app).enqueue(drain_outbox, queue_name, job_timeout=JOB_TIMEOUT,
-                                       result_ttl=0, failure_ttl=FAILURE_TTL)
+        enqueue_drain(queue_name, app)
+
+
+def enqueue_drain(queue_name: str, app=None) -> None:
+    """Put one drain job on the queue (its announcement flag is already set)."""
+    from .tasks import drain_outbox
+
+    queue(queue_name, app).enqueue(drain_outbox, queue_name, job_timeout=JOB_TIMEOUT,
+                                   result_ttl=0, failure_ttl=FAILURE_TTL)
+
+
+def announce_helper(connection, queue_name: str) -> bool:
+    """While a long list waits, a running drain job keeps one more drain job waiting, so
+    that every free worker joins in (each job clears the flag as it starts). Returns whether
+    it enqueued one."""
+    key = outbox_key(queue_name)
+    if connection.set(f"{key}:drain", 1, nx=True, ex=DRAIN_FLAG_SECONDS):
+        enqueue_drain(queue_name)
+        return True
+    return False
 
 
 def _whole_second_after(at: datetime) -> datetime:

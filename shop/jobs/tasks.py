@@ -39,7 +39,7 @@ DRAIN_ROUNDS = 40
 def drain_outbox(queue_name: str = "default") -> int:
     """Deliver the rows whose ids wait in the queue's outbox list, 50 at a time, until it is
     empty. Returns how many ids it took."""
-    from ..jobs import deliver_soon, outbox_key, redis_connection
+    from ..jobs import announce_helper, deliver_soon, outbox_key, redis_connection
     from ..services import notifications
 
     connection = redis_connection()
@@ -53,6 +53,8 @@ def drain_outbox(queue_name: str = "default") -> int:
             ids = connection.lpop(key, notifications.BATCH)
             if not ids:
                 return taken
+            if len(ids) == notifications.BATCH and connection.llen(key) >= notifications.BATCH:
+                announce_helper(connection, queue_name)
             taken += len(ids)
             notifications.deliver([_entry(i) for i in ids])
         more = connection.lpop(key, notifications.BATCH)
