@@ -5,7 +5,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from shop.extensions import db
-from shop.models import AdminUser, Customer, Product, Store
+from shop.models import AdminUser, Customer, Notification, NotificationStatus, Product, Store
 
 
 def test_seed_demo_creates_the_burgerchina_store_and_prints_admin_credentials(runner):
@@ -22,6 +22,13 @@ def test_seed_demo_creates_the_burgerchina_store_and_prints_admin_credentials(ru
     assert (products["FRIES"].price, products["FRIES"].stock) == (Decimal("15000.00"), None)
     assert (products["COLA"].price, products["COLA"].stock) == (Decimal("8000.00"), 50)
     assert len(products) >= 5
+    # The made-up history sends nothing; the proof waiting for review alerts the store, and
+    # in the embedded default that alert is sent when the command commits.
+    statuses = dict(db.session.execute(select(Notification.status, func.count())
+                                       .group_by(Notification.status)).all())
+    assert statuses[NotificationStatus.SUPPRESSED] > 300
+    assert statuses.get(NotificationStatus.SENT) == 1
+    assert NotificationStatus.QUEUED not in statuses
 
 
 def test_seed_demo_twice_changes_nothing(runner):

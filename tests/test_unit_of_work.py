@@ -90,3 +90,25 @@ def test_an_error_in_a_request_runs_no_callback(tmp_path):
 def _nothing_left_over(database):
     yield
     assert not db.session().info.get("on_commit")
+
+
+def test_many_callbacks_that_commit_run_in_order_without_nesting(database, caplog):
+    """seed-demo's hundreds of orders: each callback (a delivery) commits on its own."""
+    import inspect
+
+    ran, depths = [], []
+
+    def delivery(n):
+        def run():
+            ran.append(n)
+            depths.append(len(inspect.stack(0)))
+            commit()  # the job's own transaction
+        return run
+
+    for n in range(300):
+        on_commit(delivery(n))
+    commit()
+
+    assert ran == list(range(300))
+    assert max(depths) - min(depths) == 0  # each runs at the same depth: no nesting
+    assert "failed" not in caplog.text
