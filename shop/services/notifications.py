@@ -286,6 +286,8 @@ def suppression_reason(row: Notification, config) -> str | None:
     """Why this message is held back, if it is: the store already wrote this recipient
     NOTIFY_CONFIRMATIONS_PER_HOUR confirmations in the hour before it. Decided by the rows
     written before it, so the answer is the same whichever worker asks, and when."""
+    if row.template == "bulk":
+        return _no_longer_reachable(row)
     limit = config["NOTIFY_CONFIRMATIONS_PER_HOUR"]
     if row.template not in LIMITED_TEMPLATES or limit <= 0:
         return None
@@ -301,6 +303,20 @@ def suppression_reason(row: Notification, config) -> str | None:
     if earlier >= limit:
         return (f"more than {limit} confirmations in an hour from this store to this "
                 "recipient: held back (anyone can order with any number)")
+    return None
+
+
+def _no_longer_reachable(row) -> str | None:
+    """A bulk message waits for its turn (minutes, hours): a customer blocked, deactivated
+    or deleted since the campaign was sent does not get it."""
+    from ..models import Customer, CustomerStatus
+
+    still = db.session.scalar(
+        select(func.count()).select_from(Customer).where(
+            Customer.store_id == row.store_id, Customer.phone == row.recipient,
+            Customer.is_active.is_(True), Customer.status == CustomerStatus.ACTIVE))
+    if not still:
+        return "the customer was blocked or removed after the bulk message was written"
     return None
 
 

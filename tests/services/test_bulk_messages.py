@@ -322,6 +322,25 @@ def test_the_text_carries_the_customers_name_quoted(make, frozen):
     assert bulk_messages.preview_text(store, campaign.body, stranger) == expected
 
 
+def test_a_customer_blocked_after_the_campaign_was_sent_does_not_get_it(make, frozen):
+    store = make.store(name="Toko Kue")
+    kept, blocked = (make.customer(store, f"628120000040{n}", name=f"Pelanggan {n}")
+                     for n in range(2))
+    campaign = bulk_messages.create_campaign(store, "Promo", "Halo {{ name }}", [kept, blocked],
+                                             actor="admin:tester", rate_per_minute=1)
+    db.session.commit()  # written; the second waits a minute for its turn
+    blocked.status = CustomerStatus.BLOCKED
+    db.session.commit()
+
+    frozen.move(120)
+    notifications.deliver([row.id for row in rows(campaign_id=campaign.id)])
+
+    by_phone = {row.recipient: row for row in rows(campaign_id=campaign.id)}
+    assert by_phone[kept.phone].status == NotificationStatus.SENT
+    held = by_phone[blocked.phone]
+    assert held.status == NotificationStatus.SUPPRESSED and "blocked" in held.last_error
+
+
 @pytest.fixture
 def on_redis(app, committed):
     """The app on the Redis of TEST_REDIS_URL (flushed before and after), committing for
