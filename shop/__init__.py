@@ -30,7 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     init_unit_of_work(app)
     with app.app_context():
-        database.tune_engine(db.engine)
+        for engine in db.engines.values():  # the main database and the legacy ERP's
+            database.tune_engine(engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     web.allow_uploads(app)  # before CSRFProtect, which reads the form first
     csrf.init_app(app)

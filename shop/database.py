@@ -8,17 +8,30 @@ from sqlalchemy.engine import Engine
 
 
 def configure_engine_options(app: Flask) -> None:
-    """Pool and driver options suited to the configured database."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    """Pool and driver options suited to each configured database: the main one and the
+    legacy ERP's (bind "legacy", LEGACY_DATABASE_URL; mapped, never created or migrated in
+    production)."""
+    base = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    base.setdefault("echo", app.config.get("SQL_ECHO", False))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], base)
+    binds = dict(app.config.get("SQLALCHEMY_BINDS") or {})
+    legacy = app.config.get("LEGACY_DATABASE_URL")
+    if legacy and "legacy" not in binds:
+        binds["legacy"] = {"url": legacy, **engine_options(legacy, {"echo": base["echo"]})}
+    app.config["SQLALCHEMY_BINDS"] = binds
+
+
+def engine_options(url: str, options: dict) -> dict:
+    """`options` completed for the database at `url`."""
+    options = dict(options)
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
     else:
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
         options.setdefault("pool_recycle", 1800)
-    options.setdefault("echo", app.config.get("SQL_ECHO", False))
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    return options
 
 
 def tune_engine(engine: Engine) -> None:

@@ -48,10 +48,21 @@ def make_test_app(database_url: str, **overrides):
     }
     config.update(overrides)
     os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("LEGACY_DATABASE_URL", None)
     from shop.config import _sqlalchemy_url
 
     config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(config["SQLALCHEMY_DATABASE_URI"])
+    config.setdefault("LEGACY_DATABASE_URL", _sqlalchemy_url(legacy_url(database_url)))
     return create_app(config)
+
+
+def legacy_url(database_url: str) -> str:
+    """Where a test app keeps the legacy ERP's tables: beside its SQLite file (one file per
+    engine, so the two never wait for each other's write lock), or in the same PostgreSQL
+    database (other table names)."""
+    if database_url.startswith("sqlite:///") and not database_url.endswith(":memory:"):
+        return database_url + "-legacy"
+    return database_url
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -67,7 +78,8 @@ def app(request, tmp_path_factory):
     with application.app_context():
         db.session.remove()
         db.drop_all()
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -88,11 +100,13 @@ def database(app) -> Iterator[None]:
     Commits in the code under test only release a savepoint of that transaction.
     """
     with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
         engines = db._app_engines[app]
-        engine = engines[None]
-        engines[None] = connection
+        saved = dict(engines)
+        opened = []
+        for key, engine in saved.items():  # the main database and the legacy ERP's
+            connection = engine.connect()
+            opened.append((connection, connection.begin()))
+            engines[key] = connection
         db.session.remove()
         db.session.session_factory.configure(join_transaction_mode="create_savepoint")
         try:
@@ -100,9 +114,10 @@ def database(app) -> Iterator[None]:
         finally:
             db.session.remove()
             db.session.session_factory.configure(join_transaction_mode="conditional_savepoint")
-            engines[None] = engine
-            outer.rollback()
-            connection.close()
+            engines.update(saved)
+            for connection, outer in opened:
+                outer.rollback()
+                connection.close()
 
 
 @pytest.fixture
@@ -167,9 +182,10 @@ def wipe(app) -> None:
     """Delete every row (for tests that really commit)."""
     with app.app_context():
         db.session.remove()
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+        for key, metadata in db.metadatas.items():
+            with db.engines[key].begin() as conn:
+                for table in reversed(metadata.sorted_tables):
+                    conn.execute(table.delete())
 
 
 @pytest.fixture

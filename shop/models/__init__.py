@@ -7,6 +7,7 @@ from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, new_publi
 from .catalog import Product, ProductPhoto, StockMovement
 from .customers import Customer, CustomerStatus, CustomerType, Gender, MembershipLevel
 from .dealers import SalesStaff, Shop, StaffPosition
+from .legacy import LegacySalesOrder, LegacySalesOrderLine
 from .messages import (
     Campaign,
     MessageTemplate,
@@ -34,8 +35,8 @@ from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 __all__ = [
     "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES",
     "AdminRole", "AdminUser", "Campaign", "Carrier", "Channel", "Customer", "CustomerStatus",
-    "CustomerType", "EventKind", "Gender", "LoginAttempt", "MembershipLevel", "MessageTemplate",
-    "Money",
+    "CustomerType", "EventKind", "Gender", "LegacySalesOrder", "LegacySalesOrderLine",
+    "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money",
     "Notification", "NotificationChannel", "NotificationStatus", "Order", "OrderEvent",
     "OrderItem", "OrderStatus", "Payment", "PaymentMethod", "PaymentRecordStatus",
     "PaymentStatus", "Product", "ProductPhoto", "SalesStaff", "Serial", "Shipment",
