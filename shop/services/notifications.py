@@ -436,7 +436,7 @@ def order_message_texts(rows: Sequence[Notification], order: Order) -> list[str]
             message_templates.SPECS[row.template].defaults[locale][1]
         try:
             texts.append(message_templates.render(source, render_values(row, order)))
-        except (LookupError, ValueError):
+        except RENDER_ERRORS:
             texts.append("")
     return texts
 

@@ -138,3 +138,22 @@ def test_a_super_admin_sees_every_store_and_retries_by_the_action(login_as, make
 
     db.session.expire_all()
     assert db.session.get(Notification, failed.id).status == NotificationStatus.SENT
+
+
+def test_a_template_that_fails_on_an_orders_values_shows_no_error_page(login_as, burger,
+                                                                       failed_confirmation):
+    """A saved text can pass its check on the sample and still fail on a real order (a method
+    called on an empty courier): the outbox and the order pages still open."""
+    from shop.models import MessageTemplate
+
+    placed, failed, _alerts = failed_confirmation
+    db.session.add(MessageTemplate(key="order_confirmation", locale="id",
+                                   body="Kurir {{ courier.upper() }} #{{ order_number }}"))
+    db.session.commit()
+    admin = login_as("admin", [burger])
+
+    detail = admin.get(f"{LIST}details/?id={failed.id}")
+    order = admin.get(f"/admin/order/details/?id={placed.id}")
+
+    assert detail.status_code == 200 and order.status_code == 200
+    assert "upper" in text(detail)  # the reason is shown instead of the text

@@ -9,14 +9,13 @@ from flask_admin import Admin, expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import FilterEqual
 from flask_login import current_user
-from jinja2 import TemplateError
 from markupsafe import Markup, escape
 
 from ...errors import NotFound, ShopError
 from ...extensions import db
 from ...models import Notification, NotificationChannel, NotificationStatus, Order
 from ...services import message_preview, message_templates
-from ...services.notifications import render_notification, retry_failed
+from ...services.notifications import RENDER_ERRORS, render_notification, retry_failed
 from ...services.order_search import get_scoped_order
 from ...services.phones import mask_phone
 from ...unit_of_work import commit
@@ -54,7 +53,7 @@ def outbox_text(row: Notification) -> tuple[str | None, str | None]:
         return row.body, None
     try:
         return render_notification(row)[1], None
-    except (LookupError, ValueError, TemplateError) as error:
+    except RENDER_ERRORS as error:
         return None, str(error)
 
 
