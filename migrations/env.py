@@ -71,6 +71,14 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out what the models create outside their metadata (PostgreSQL's trigram
+    indexes, shop.models.catalog.create_trigram_indexes)."""
+    from shop.models.catalog import TRIGRAM_INDEXES
+
+    return not (type_ == "index" and name in TRIGRAM_INDEXES)
+
+
 def render_item(type_, obj, autogen_context):
     """Write the shop's column types as the plain SQL types they are stored as."""
     shop_type = obj.__class__.__module__.startswith("shop.models")
@@ -122,6 +130,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_object,
             **conf_args
         )
 

@@ -92,10 +92,29 @@ class NotAllowed(ShopError):
 
 
 class NotSignedIn(ShopError):
-    """The request needs a signed-in admin."""
+    """The request needs a signed-in admin (or a dealer's valid session token)."""
 
     code = "unauthorized"
     status = 401
+
+
+class InvalidCode(ShopError):
+    """A one-time login code that is wrong, expired or already used."""
+
+    code = "invalid_otp"
+    status = 401
+
+
+class TooManyRequests(ShopError):
+    """A limit was reached (OTP requests, wrong codes); `retry_after` says when to try again
+    (seconds), sent as the Retry-After header."""
+
+    code = "too_many_requests"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, **details):
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
 
 
 class OutOfStock(Conflict):
@@ -133,10 +152,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ShopError)
     def handle_shop_error(error: ShopError):
         db.session.rollback()
+        headers = {"Retry-After": str(error.retry_after)} if isinstance(
+            error, TooManyRequests) else {}
         if wants_json():
-            return jsonify(error.to_json()), error.status
+            return jsonify(error.to_json()), error.status, headers
         page = "404.html" if error.status == 404 else "error.html"
-        return render_template(page, message=error.message, status=error.status), error.status
+        return (render_template(page, message=error.message, status=error.status),
+                error.status, headers)
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):

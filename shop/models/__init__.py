@@ -7,7 +7,14 @@ from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, new_publi
 from .catalog import Product, ProductPhoto, StockMovement
 from .customers import Customer, CustomerStatus, CustomerType, Gender, MembershipLevel
 from .dealers import SalesStaff, Shop, StaffPosition
-from .legacy import LegacySalesOrder, LegacySalesOrderLine
+from .legacy import (
+    LegacyPart,
+    LegacySalesman,
+    LegacySalesOrder,
+    LegacySalesOrderLine,
+    LegacyStock,
+    LegacyToko,
+)
 from .messages import (
     Campaign,
     MessageTemplate,
@@ -21,6 +28,7 @@ from .orders import (
     STOCK_RETURNING_STATUSES,
     Channel,
     EventKind,
+    LegacyState,
     Order,
     OrderEvent,
     OrderItem,
@@ -30,16 +38,18 @@ from .orders import (
     Serial,
 )
 from .payments import Carrier, Payment, PaymentRecordStatus, Shipment, ShipmentStatus
+from .portal import Cart, CartItem, DealerPrice, ShopOtp, ShopSession
 from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
 __all__ = [
-    "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES",
-    "AdminRole", "AdminUser", "Campaign", "Carrier", "Channel", "Customer", "CustomerStatus",
-    "CustomerType", "EventKind", "Gender", "LegacySalesOrder", "LegacySalesOrderLine",
-    "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money",
-    "Notification", "NotificationChannel", "NotificationStatus", "Order", "OrderEvent",
-    "OrderItem", "OrderStatus", "Payment", "PaymentMethod", "PaymentRecordStatus",
-    "PaymentStatus", "Product", "ProductPhoto", "SalesStaff", "Serial", "Shipment",
-    "ShipmentStatus", "Shop", "StaffPosition", "StockMovement", "Store", "StrEnumType",
-    "UTCDateTime", "admin_user_stores", "new_order_id", "new_public_id", "utcnow",
+    "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES", "AdminRole",
+    "AdminUser", "Campaign", "Carrier", "Cart", "CartItem", "Channel", "Customer",
+    "CustomerStatus", "CustomerType", "DealerPrice", "EventKind", "Gender", "LegacyPart",
+    "LegacySalesOrder", "LegacySalesOrderLine", "LegacySalesman", "LegacyState", "LegacyStock",
+    "LegacyToko", "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money", "Notification",
+    "NotificationChannel", "NotificationStatus", "Order", "OrderEvent", "OrderItem", "OrderStatus",
+    "Payment", "PaymentMethod", "PaymentRecordStatus", "PaymentStatus", "Product", "ProductPhoto",
+    "SalesStaff", "Serial", "Shipment", "ShipmentStatus", "Shop", "ShopOtp", "ShopSession",
+    "StaffPosition", "StockMovement", "Store", "StrEnumType", "UTCDateTime", "admin_user_stores",
+    "new_order_id", "new_public_id", "utcnow",
 ]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -47,6 +48,9 @@ class Product(db.Model):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Part id in the legacy ERP (tblpart_id), for B2B parts.
     ref_part_id: Mapped[int | None] = mapped_column(Integer)
+    #: What the legacy ERP can sell of this part, as last read (None: never read), and when.
+    legacy_stock: Mapped[int | None] = mapped_column(Integer)
+    stock_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -102,3 +106,31 @@ class StockMovement(db.Model):
     #: "admin:<email>" of whoever made the change.
     actor: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+
+#: Indexes made by create_trigram_indexes, outside the metadata (PostgreSQL only): the
+#: migrations' comparison leaves them alone.
+TRIGRAM_INDEXES = ("ix_products_name_trgm", "ix_products_code_trgm")
+
+
+def create_trigram_indexes(connection) -> None:
+    """PostgreSQL: trigram indexes that serve substring search of product names and part
+    numbers (the B2B portal's 50,000 parts; ILIKE '%...%'). Other databases scan.
+
+    The operator class is named with the schema pg_trgm lives in, which need not be on the
+    search path of the schema the products table is in."""
+    if connection.dialect.name != "postgresql":
+        return
+    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    schema = connection.exec_driver_sql(
+        "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
+    ).scalar_one()
+    for column in ("name", "code"):
+        connection.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS ix_products_{column}_trgm ON products "  # noqa: S608
+            f"USING gin ({column} {schema}.gin_trgm_ops)")
+
+
+event.listen(Product.__table__, "after_create",
+             lambda _table, connection, **_kw: create_trigram_indexes(connection))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +38,8 @@ class SalesStaff(db.Model):
     )
     #: The supervisor (spv) of a salesman.
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("sales_staff.id"))
+    #: The salesman's id in the legacy ERP (tblsalesman): the SO's fk_salesman.
+    ref_salesman_id: Mapped[int | None] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -52,7 +55,11 @@ class Shop(db.Model):
     """A dealer shop that orders parts from a distributor store through the B2B portal."""
 
     __tablename__ = "shops"
-    __table_args__ = (Index("ix_shops_store_id", "store_id"),)
+    __table_args__ = (
+        Index("ix_shops_store_id", "store_id"),
+        CheckConstraint("discount_percent >= 0 AND discount_percent < 100",
+                        name="discount_percent_range"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The distributor store the shop buys from.
@@ -68,6 +75,9 @@ class Shop(db.Model):
     #: The shop's id in the legacy ERP (data_part.tbltoko).
     ref_toko_id: Mapped[int | None] = mapped_column(Integer)
     salesman_id: Mapped[int | None] = mapped_column(ForeignKey("sales_staff.id"))
+    #: Off the list price of every product without a dealer price for this shop.
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"),
+                                                      server_default="0")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

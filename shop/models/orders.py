@@ -25,6 +25,7 @@ from .base import Money, StrEnumType, UTCDateTime, new_order_id, utcnow
 
 if TYPE_CHECKING:
     from .customers import Customer
+    from .dealers import Shop
     from .stores import Store
 
 
@@ -66,6 +67,15 @@ class EventKind(enum.StrEnum):
     PAYMENT = "payment"
     SHIPMENT = "shipment"
     NOTIFICATION = "notification"
+
+
+class LegacyState(enum.StrEnum):
+    """Where a B2B order stands with the legacy ERP."""
+
+    NOT_SENT = "not_sent"
+    QUEUED = "queued"
+    SUBMITTED = "submitted"
+    FAILED = "failed"
 
 
 class Channel(enum.StrEnum):
@@ -118,6 +128,7 @@ class Order(db.Model):
         # The back office finds orders by the phone written on them, in any store.
         Index("ix_orders_recipient_phone", "recipient_phone"),
         Index("ix_orders_customer_id", "customer_id"),
+        Index("ix_orders_shop_id_created_at", "shop_id", "created_at"),
         CheckConstraint("total >= 0", name="total_not_negative"),
         CheckConstraint("discount >= 0 AND discount <= subtotal", name="discount_within_subtotal"),
     )
@@ -129,6 +140,8 @@ class Order(db.Model):
     number: Mapped[str] = mapped_column(String(40))
     channel: Mapped[Channel] = mapped_column(StrEnumType(Channel), default=Channel.STOREFRONT)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    #: The dealer shop that bought (channel b2b); customer_id is then empty.
+    shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"))
     subtotal: Mapped[Decimal] = mapped_column(Money)
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     shipping_fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
@@ -153,11 +166,22 @@ class Order(db.Model):
     locale: Mapped[str] = mapped_column(String(5), default="id", server_default="id")
     #: True while the order counts in the customer's total_spent (COMPLETED and PAID).
     stats_applied: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: B2B: when an admin approved it (PENDING -> CONFIRMED).
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: B2B: the sales order in the legacy ERP. The number is reserved here before the
+    #: legacy insert, so a retry finds it there instead of writing a second SO.
+    legacy_state: Mapped[LegacyState | None] = mapped_column(StrEnumType(LegacyState, 16))
+    ref_so_number: Mapped[str | None] = mapped_column(String(50), unique=True)
+    ref_so_id: Mapped[int | None] = mapped_column(Integer)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last submission failure, shown in the back office beside the retry.
+    legacy_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     store: Mapped[Store] = relationship()
     customer: Mapped[Customer | None] = relationship()
+    shop: Mapped[Shop | None] = relationship()
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan"
     )
