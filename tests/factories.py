@@ -6,7 +6,7 @@ import itertools
 from decimal import Decimal
 
 from shop.extensions import db
-from shop.models import Customer, Product, Store
+from shop.models import Channel, Customer, Product, SalesStaff, Shop, StaffPosition, Store
 from shop.services.checkout import CheckoutRequest, PlacedOrder, place_order
 
 _seq = itertools.count(1)
@@ -20,6 +20,14 @@ BURGER_MENU = [
     ("NUGGET", "Nugget", "Snack", "18000", 3, True),
     ("SUNDAE", "Sundae", "Dessert", "12000", 0, True),
     ("OLD", "Menu Lama", "Burger", "5000", None, False),
+]
+
+#: The distributor's parts in the tests: code, name, category, list price, legacy part id.
+PARTS = [
+    ("OLI-MPX2", "Oli AHM MPX2 0.8L", "OIL", "45000", 101),
+    ("OLI-SPX1", "Oli AHM SPX1 1L", "OIL", "52000", 102),
+    ("KAMPAS-REM", "Kampas Rem Depan Beat", "SPARE_PART", "38000", 201),
+    ("BUSI-NGK", "Busi NGK CPR7EA", "SPARE_PART", "18000", 202),
 ]
 
 
@@ -75,5 +83,40 @@ class Factories:
         values.update(fields)
         placed = place_order(store, CheckoutRequest(items=items, **values),
                              base_url="https://shop.test")
+        db.session.commit()
+        return placed
+
+    def distributor_store(self, slug: str = "pmo") -> Store:
+        """A parts distributor (seed 004) with the PARTS, each linked to its legacy part."""
+        store = self.store(slug, name="PMO Distributor", whatsapp="6281300000000",
+                           admin_whatsapp=["6281300000001"], couriers=[])
+        for code, name, category, price, ref in PARTS:
+            self.product(store, code, price, name=name, category=category, ref_part_id=ref)
+        return store
+
+    def dealer_shop(self, store: Store | None = None, code: str = "TK001",
+                    phone: str = "628123456789", **fields) -> Shop:
+        """A dealer shop of the distributor (Toko Jaya Motor of seed 004 by default), with a
+        salesman who has a legacy id."""
+        store = store or self.distributor_store()
+        salesman = SalesStaff(store_id=store.id, name=f"Sales {code}", phone=None,
+                              position=StaffPosition.SALES, ref_salesman_id=7)
+        db.session.add(salesman)
+        db.session.flush()
+        values = {"name": "Toko Jaya Motor", "address": "Jl. Raya Bogor 12", "city": "Depok",
+                  "province": "Jawa Barat", "ref_toko_id": 501, "salesman_id": salesman.id}
+        values.update(fields)
+        shop = Shop(store_id=store.id, code=code, phone=phone, **values)
+        db.session.add(shop)
+        db.session.commit()
+        return shop
+
+    def b2b_order(self, shop: Shop, items=None, **fields) -> PlacedOrder:
+        """A dealer's order through checkout (channel b2b, PENDING), committed."""
+        store = db.session.get(Store, shop.store_id)
+        placed = place_order(store, CheckoutRequest(
+            name=None, phone=None, address=None, items=items or [("OLI-MPX2", 2)],
+            channel=Channel.B2B, actor=f"shop:{shop.code}", shop=shop, **fields,
+        ), base_url="https://shop.test")
         db.session.commit()
         return placed

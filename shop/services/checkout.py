@@ -1,4 +1,8 @@
-"""Checkout: the customer and the order are created in one transaction (seed 000)."""
+"""Checkout: the buyer and the order are written in one transaction (seeds 000, 004).
+
+One operation places every order, whoever buys and through whichever channel: the buyer is a
+customer of the store found (or created) by phone, or a dealer shop signed in to the B2B
+portal; what differs per channel (payment methods, messages) is in order_channels."""
 
 from __future__ import annotations
 
@@ -10,34 +14,31 @@ from functools import cached_property
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import IdempotencyKeyReused, InvalidInput
+from ..errors import IdempotencyKeyReused, InvalidInput, NotAllowed
 from ..extensions import db
 from ..models import (
     Channel,
     Customer,
+    DealerPrice,
     EventKind,
-    NotificationChannel,
     Order,
     OrderItem,
     OrderStatus,
     PaymentStatus,
     Product,
+    Shop,
     Store,
     new_order_id,
     utcnow,
 )
 from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
+from .dealer_prices import dealer_unit_price
 from .inventory import out_of_stock, reserve_stock
 from .labels import payment_method_label
 from .money import Line, Totals, compute_totals
-from .notifications import (
-    Message,
-    deliver_order_after_commit,
-    email_enabled,
-    outbox_rows,
-    render_confirmation,
-)
+from .notifications import Message, deliver_order_after_commit, outbox_rows, render_confirmation
 from .numbering import assign_order_number, early_order_number
+from .order_channels import CHANNEL_RULES, BuyerKind
 from .order_rows import insert_order_rows
 from .phones import normalize_phone
 from .validation import clean_cart, clean_courier, clean_payment_method, clean_text
@@ -46,6 +47,15 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 
 PRICE_QUERY = select(
     Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active
+).where(Product.store_id == bindparam("store_id"),
+        Product.code.in_(bindparam("codes", expanding=True)))
+#: A dealer's prices: the shop's own price where it has one, and the stock the legacy ERP
+#: can sell (as last synced), which a dealer may not order beyond.
+DEALER_PRICE_QUERY = select(
+    Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active,
+    Product.legacy_stock, DealerPrice.price.label("own_price"),
+).outerjoin(DealerPrice, (DealerPrice.product_id == Product.id)
+            & (DealerPrice.shop_id == bindparam("shop_id"))
 ).where(Product.store_id == bindparam("store_id"),
         Product.code.in_(bindparam("codes", expanding=True)))
 
@@ -69,6 +79,8 @@ class CheckoutRequest:
     locale: str = "id"
     #: When the order was placed, for imports and demo data only; None means now.
     placed_at: datetime | None = None
+    #: The dealer shop that buys (channel b2b): name, phone and address are the shop's.
+    shop: Shop | None = None
 
 
 @dataclass(frozen=True)
@@ -96,13 +108,15 @@ class PlacedOrder:
     payment_status: PaymentStatus
     totals: Totals
     lines: list[Line]
-    customer: CustomerSummary
+    customer: CustomerSummary | None
     tracking_url: str
     #: The confirmation's values (what its outbox row keeps), for confirmation_text.
     message_data: dict = field(default_factory=dict)
     locale: str = "id"
     payment_method: str | None = None
     created: bool = True
+    #: The dealer shop that bought (channel b2b; `customer` is then None).
+    shop_id: int | None = None
 
     @cached_property
     def confirmation_text(self) -> str:
@@ -112,16 +126,14 @@ class PlacedOrder:
 
 
 def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
-    """Validate every field of a checkout without touching the database. Raises InvalidInput."""
+    """Validate every field of a checkout without touching the database. Raises InvalidInput
+    (or NotAllowed for a dealer shop that may not buy from this store)."""
     errors: dict[str, str] = {}
     values: dict = {}
+    rules = CHANNEL_RULES[req.channel]
     checks = {
-        "name": lambda: clean_name(req.name),
-        "phone": lambda: normalize_phone(req.phone),
-        "address": lambda: clean_text(req.address, field="address", label="Alamat", required=True),
-        "email": lambda: clean_email(req.email),
-        "courier": lambda: clean_courier(store, req.courier),
-        "payment_method": lambda: clean_payment_method(req.payment_method),
+        **_buyer_checks(store, req, rules.buyer),
+        "payment_method": lambda: clean_payment_method(req.payment_method, rules.payment_methods),
         "notes": lambda: clean_text(req.notes, field="notes", label="Catatan"),
         "cart": lambda: clean_cart(req.items),
         "idempotency_key": lambda: clean_idempotency_key(req.idempotency_key),
@@ -139,6 +151,30 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
     return CleanCheckout(**values)
 
 
+def _buyer_checks(store: Store, req: CheckoutRequest, buyer: BuyerKind) -> dict:
+    """The checks of who buys: a customer's name, phone, address, email and courier, or a
+    dealer shop's own details (what the request says of them is not used)."""
+    if buyer == BuyerKind.CUSTOMER:
+        if req.shop is not None:
+            raise ValueError(f"channel {req.channel} sells to customers, not dealer shops")
+        return {
+            "name": lambda: clean_name(req.name),
+            "phone": lambda: normalize_phone(req.phone),
+            "address": lambda: clean_text(req.address, field="address", label="Alamat",
+                                          required=True),
+            "email": lambda: clean_email(req.email),
+            "courier": lambda: clean_courier(store, req.courier),
+        }
+    shop = req.shop
+    if shop is None:
+        raise ValueError(f"channel {req.channel} needs the dealer shop that buys")
+    if shop.store_id != store.id or not shop.is_active:
+        raise NotAllowed("Toko ini tidak dapat memesan dari distributor ini.")
+    address = ", ".join(part for part in (shop.address, shop.city, shop.province) if part)
+    return {"name": lambda: shop.name, "phone": lambda: shop.phone,
+            "address": lambda: address, "email": lambda: None, "courier": lambda: None}
+
+
 def clean_idempotency_key(raw) -> str | None:
     """8-64 characters of [A-Za-z0-9_.:-], or None. Raises InvalidInput."""
     if raw in (None, ""):
@@ -151,11 +187,14 @@ def clean_idempotency_key(raw) -> str | None:
     return raw
 
 
-def price_cart(store: Store, cart: dict[str, int]) -> list[Line]:
-    """Lines priced from the database in one query. Raises InvalidInput or OutOfStock."""
+def price_cart(store: Store, cart: dict[str, int], shop: Shop | None = None) -> list[Line]:
+    """Lines priced from the database in one query, at the dealer shop's prices when a shop
+    buys. Raises InvalidInput or OutOfStock."""
+    params = {"store_id": store.id, "codes": list(cart)}
+    if shop is not None:
+        params["shop_id"] = shop.id
     rows = db.session.connection().execute(
-        PRICE_QUERY, {"store_id": store.id, "codes": list(cart)}
-    ).all()
+        PRICE_QUERY if shop is None else DEALER_PRICE_QUERY, params).all()
     found = {row.code: row for row in rows}
     unknown = [code for code in cart if code not in found]
     if unknown:
@@ -171,11 +210,16 @@ def price_cart(store: Store, cart: dict[str, int]) -> list[Line]:
         )
     short = [found[c].name for c, q in cart.items() if found[c].stock is not None
              and found[c].stock < q]
+    if shop is not None:  # what the legacy ERP can sell, as last synced
+        short += [found[c].name for c, q in cart.items() if found[c].legacy_stock is not None
+                  and found[c].legacy_stock < q and found[c].name not in short]
     if short:
         raise out_of_stock(short)
     return [
-        Line(code=c, name=found[c].name, unit_price=found[c].price, qty=q,
-             product_id=found[c].id, tracks_stock=found[c].stock is not None)
+        Line(code=c, name=found[c].name, qty=q, product_id=found[c].id,
+             unit_price=found[c].price if shop is None else dealer_unit_price(
+                 found[c].price, shop.discount_percent, found[c].own_price),
+             tracks_stock=found[c].stock is not None)
         for c, q in cart.items()
     ]
 
@@ -195,7 +239,7 @@ def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedO
         if existing is not None:
             return replay_order(store, existing, req, base_url=base_url)
     data = clean_checkout(store, req)
-    lines = price_cart(store, data.cart)
+    lines = price_cart(store, data.cart, req.shop)
     totals = compute_totals(lines)
     if not data.idempotency_key:
         return _write_order(store, req, data, lines, totals, base_url=base_url)
@@ -220,22 +264,17 @@ def _write_order(
     now = req.placed_at or utcnow()
     order_id = new_order_id()
     number = early_order_number(store, req.channel, now)
-    confirmation, alert = order_messages(store, data, lines, totals, base_url=base_url)
     locale = req.locale if req.locale in ("id", "en") else "id"
-    customer = upsert_checkout_customer(
+    messages = CHANNEL_RULES[req.channel].messages(
+        store, data, lines, totals, order_id=order_id, base_url=base_url, locale=locale)
+    customer = None if req.shop is not None else upsert_checkout_customer(
         store, name=data.name, phone=data.phone, address=data.address, email=data.email, now=now
     )
-    admins = list(dict.fromkeys([*(store.admin_whatsapp or []), store.whatsapp]))
-    outbox = [Message(data.phone, "order_confirmation", confirmation, locale=locale),
-              *(Message(phone, "new_order_admin", alert) for phone in admins if phone)]
-    if data.email and email_enabled():
-        outbox.append(Message(data.email, "order_confirmation", confirmation, locale=locale,
-                              channel=NotificationChannel.EMAIL))
     # Until the counter is taken at the very end, the order carries its own id as number:
     # unique, and never shown (the transaction commits with the real one or not at all).
     rows = _order_rows(store, req, data, lines, totals, order_id=order_id,
-                       number=number or order_id, customer_id=customer.id, now=now,
-                       outbox=outbox, locale=locale)
+                       number=number or order_id, customer_id=customer and customer.id,
+                       now=now, outbox=messages.outbox, locale=locale)
     insert_order_rows(*rows)
     deliver_order_after_commit(order_id)
     # The rows every checkout contends for (stock of popular products, then the day's
@@ -248,40 +287,19 @@ def _write_order(
     return PlacedOrder(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,
-        tracking_url=f"{base_url}/track/{order_id}", message_data=confirmation, locale=locale,
-        payment_method=data.payment_method,
+        tracking_url=f"{base_url}/track/{order_id}", message_data=messages.confirmation,
+        locale=locale, payment_method=data.payment_method, shop_id=req.shop and req.shop.id,
     )
 
 
-def order_messages(store: Store, data: CleanCheckout, lines: list[Line], totals: Totals, *,
-                   base_url: str) -> tuple[dict, dict]:
-    """The values of the customer's confirmation (seed 000) and of the store's new-order
-    alert; the number, the id and the links are added when they are sent."""
-    confirmation = {
-        "store_name": store.name,
-        "items": [{"qty": ln.qty, "name": ln.name, "subtotal": ln.subtotal} for ln in lines],
-        "subtotal": totals.subtotal, "discount": totals.discount,
-        "shipping_fee": totals.shipping_fee, "total": totals.total,
-        "customer_name": data.name, "customer_phone": data.phone, "address": data.address,
-        "courier": data.courier,
-        "payment_method": payment_method_label(data.payment_method, store)
-        if data.payment_method else None,
-        "notes": data.notes, "base_url": base_url,
-    }
-    alert = {
-        "store_name": store.name, "customer_name": data.name, "customer_phone": data.phone,
-        "total": totals.total, "item_count": sum(ln.qty for ln in lines), "base_url": base_url,
-    }
-    return confirmation, alert
-
-
 def _order_rows(store: Store, req: CheckoutRequest, data: CleanCheckout, lines: list[Line],
-                totals: Totals, *, order_id: str, number: str, customer_id: int, now,
+                totals: Totals, *, order_id: str, number: str, customer_id: int | None, now,
                 outbox: list[Message], locale: str) -> tuple[dict, list[dict], dict, list[dict]]:
     """The new order's rows: the order, its items, its created event, its outbox messages."""
     order = {
         "id": order_id, "store_id": store.id, "number": number, "channel": req.channel.value,
-        "customer_id": customer_id, "subtotal": totals.subtotal, "discount": totals.discount,
+        "customer_id": customer_id, "shop_id": req.shop and req.shop.id,
+        "subtotal": totals.subtotal, "discount": totals.discount,
         "shipping_fee": totals.shipping_fee, "total": totals.total,
         "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
         "payment_method": data.payment_method, "courier": data.courier,
@@ -312,12 +330,17 @@ def find_order_by_key(store: Store, key: str) -> Order | None:
 
 
 def _same_checkout(order: Order, items: list[OrderItem], req: CheckoutRequest) -> bool:
+    """Whether a repeated key comes from the same buyer with the same cart (or none)."""
     try:
-        phone = normalize_phone(req.phone)
         cart = clean_cart(req.items) if req.items else None
+        if req.shop is not None:
+            same_buyer = req.shop.id == order.shop_id
+        else:
+            same_buyer = (order.shop_id is None
+                          and normalize_phone(req.phone) == order.recipient_phone)
     except InvalidInput:
         return False
-    return phone == order.recipient_phone and cart in (None, {i.code: i.qty for i in items})
+    return same_buyer and cart in (None, {i.code: i.qty for i in items})
 
 
 def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: str) -> PlacedOrder:
@@ -331,7 +354,7 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
             "idempotency_key sudah dipakai untuk pesanan lain.",
             fields={"idempotency_key": "Sudah dipakai untuk pesanan lain."},
         )
-    customer = db.session.get(Customer, order.customer_id)
+    customer = db.session.get(Customer, order.customer_id) if order.customer_id else None
     lines = [
         Line(code=i.code, name=i.name, unit_price=i.unit_price, qty=i.qty, discount=i.discount,
              product_id=i.product_id)
@@ -340,7 +363,7 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
     tracking_url = f"{base_url}/track/{order.id}"
     totals = Totals(order.subtotal, order.discount, order.shipping_fee, order.total)
     store_name = store.name
-    confirmation = {
+    confirmation = {} if order.shop_id else {
         "store_name": store_name,
         "items": [{"qty": ln.qty, "name": ln.name, "subtotal": ln.subtotal} for ln in lines],
         "subtotal": order.subtotal, "discount": order.discount,
@@ -355,7 +378,7 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
         id=order.id, number=order.number, status=order.status,
         payment_status=order.payment_status, totals=totals, lines=lines,
         customer=CustomerSummary(customer.id, customer.name, customer.phone,
-                                 customer.total_orders, customer.public_id),
+                                 customer.total_orders, customer.public_id) if customer else None,
         tracking_url=tracking_url, message_data=confirmation, locale=order.locale,
-        payment_method=order.payment_method, created=False,
+        payment_method=order.payment_method, created=False, shop_id=order.shop_id,
     )

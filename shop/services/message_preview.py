@@ -88,7 +88,8 @@ def order_values(key: str, order: Order, *, base_url: str) -> dict:
 
 def _checkout_values(order: Order, *, base_url: str) -> tuple[dict, dict]:
     """checkout.order_messages' values, from the order as it was written."""
-    from .checkout import CleanCheckout, order_messages
+    from .checkout import CleanCheckout
+    from .order_channels import order_messages
 
     items = _items(order)
     lines = [Line(code=i.code, name=i.name, unit_price=i.unit_price, qty=i.qty,

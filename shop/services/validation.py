@@ -120,12 +120,12 @@ def clean_courier(store: HasCouriers, raw) -> str | None:
     return courier
 
 
-def clean_payment_method(raw) -> str | None:
-    """A payment method the shop offers (bank_transfer, e_wallet, cod; card payments need a
-    gateway, which comes later). Raises InvalidInput."""
+def clean_payment_method(raw, offered=STOREFRONT_PAYMENT_METHODS) -> str | None:
+    """A payment method the channel offers (the storefront's: bank_transfer, e_wallet, cod;
+    card payments need a gateway, which comes later). Raises InvalidInput."""
     method = clean_text(raw, field="payment_method", label="Metode bayar", limit=50,
                         multiline=False)
-    if method and method not in STOREFRONT_PAYMENT_METHODS:
+    if method and method not in offered:
         raise InvalidInput(
             "Metode bayar tidak tersedia.", fields={"payment_method": "Pilih metode dari daftar."}
         )
