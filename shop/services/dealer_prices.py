@@ -34,10 +34,10 @@ def dealer_unit_price(list_price: Decimal, discount_percent: Decimal | None,
 def shop_prices(shop: Shop, products: Iterable[Product]) -> dict[int, Decimal]:
     """The shop's unit price of each product, by product id (one query for its own prices)."""
     products = list(products)
-    own = dict(db.session.execute(
+    own = {row.product_id: row.price for row in db.session.execute(
         select(DealerPrice.product_id, DealerPrice.price).where(
             DealerPrice.shop_id == shop.id,
-            DealerPrice.product_id.in_([p.id for p in products]))).tuples()) if products else {}
+            DealerPrice.product_id.in_([p.id for p in products])))} if products else {}
     return {p.id: dealer_unit_price(p.price, shop.discount_percent, own.get(p.id))
             for p in products}
 

@@ -1,0 +1,112 @@
+"""The parts a dealer shop browses in the B2B portal: search by name or part number,
+category filter, pages, the shop's prices, and the stock read from the legacy ERP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Product, Shop
+from .dealer_prices import shop_prices
+from .validation import clean_text
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class PartView:
+    product: Product
+    #: The shop's price, and the list price it comes from.
+    price: Decimal
+    list_price: Decimal
+    #: What the legacy ERP could sell when last read (None: unknown), and when.
+    stock: int | None
+    stock_synced_at: datetime | None
+
+    @property
+    def is_ready(self) -> bool:
+        return self.stock is None or self.stock > 0
+
+
+@dataclass(frozen=True)
+class PartsPage:
+    parts: list[PartView]
+    total: int
+    page: int
+    per_page: int
+    query: str | None
+    category: str | None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _whole(raw, default: int, limit: int) -> int:
+    """A page number or size from a query string; anything unreadable is the default."""
+    text = str(raw or "").strip()
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else default
+    return min(max(value, 1), limit)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_parts(shop: Shop, *, query=None, category=None, page=None,
+                 per_page=None) -> PartsPage:
+    """The distributor's active parts whose name or part number contains the query (any
+    case; a trigram index serves it on PostgreSQL), in one category or all, by name."""
+    text = clean_text(query, field="q", label="Pencarian", limit=100, multiline=False)
+    group = clean_text(category, field="category", label="Kategori", limit=50,
+                       multiline=False)
+    page_no, size = _whole(page, 1, MAX_PAGE), _whole(per_page, PER_PAGE, MAX_PER_PAGE)
+    where = [Product.store_id == shop.store_id, Product.is_active.is_(True)]
+    if text:
+        pattern = f"%{_escape_like(text)}%"
+        where.append(or_(Product.name.ilike(pattern, escape="\\"),
+                         Product.code.ilike(pattern, escape="\\")))
+    if group:
+        where.append(Product.category == group)
+    total = db.session.scalar(select(func.count()).select_from(Product).where(*where))
+    products = db.session.scalars(select(Product).where(*where)
+                                  .order_by(Product.name, Product.id)
+                                  .offset((page_no - 1) * size).limit(size)).all()
+    return PartsPage(_views(shop, products), total, page_no, size, text, group)
+
+
+def _views(shop: Shop, products: list[Product]) -> list[PartView]:
+    prices = shop_prices(shop, products)
+    return [PartView(p, prices[p.id], p.price, p.legacy_stock, p.stock_synced_at)
+            for p in products]
+
+
+def part_categories(shop: Shop) -> list[str]:
+    """The categories of the distributor's active parts, for the filter."""
+    return list(db.session.scalars(
+        select(Product.category).where(Product.store_id == shop.store_id,
+                                       Product.is_active.is_(True),
+                                       Product.category.is_not(None))
+        .distinct().order_by(Product.category)))
+
+
+def shop_product(shop: Shop, product_id) -> Product:
+    """An active product of the shop's distributor (ids of other stores' products, inactive
+    ones and non-numbers are all not found). Raises NotFound."""
+    product = (db.session.get(Product, product_id)
+               if isinstance(product_id, int) and not isinstance(product_id, bool) else None)
+    if product is None or product.store_id != shop.store_id or not product.is_active:
+        raise NotFound("Produk tidak ditemukan.")
+    return product
+
+
+def get_part(shop: Shop, product_id) -> PartView:
+    """One active part of the shop's distributor at the shop's price. Raises NotFound."""
+    return _views(shop, [shop_product(shop, product_id)])[0]
