@@ -11,14 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import DuplicateValue, InvalidInput, NotAllowed
 from ..extensions import db
 from ..models import SalesStaff, Shop, StaffPosition, Store
+from .dealer_prices import clean_discount_percent
 from .phones import normalize_phone
 from .validation import clean_text
 
 SHOP_CODE = re.compile(r"TK[0-9]{3,10}")
 MAX_REF = 2**31 - 1
 SHOP_FIELDS = ("code", "name", "phone", "address", "city", "province", "ref_toko_id",
-               "salesman_id", "is_active")
-STAFF_FIELDS = ("name", "phone", "position", "supervisor_id", "is_active")
+               "salesman_id", "discount_percent", "is_active")
+STAFF_FIELDS = ("name", "phone", "position", "supervisor_id", "ref_salesman_id", "is_active")
 
 
 def clean_shop_code(raw) -> str:
@@ -89,6 +90,7 @@ def _clean_shop(values: dict) -> dict:
         "province": lambda v: _one_line(v, "province", "Provinsi", 50),
         "ref_toko_id": lambda v: clean_ref(v, field="ref_toko_id"),
         "salesman_id": lambda v: _staff_id(v, "salesman_id"),
+        "discount_percent": clean_discount_percent,
         "is_active": bool,
     }
     return {name: cleaners[name](values[name]) for name in SHOP_FIELDS if name in values}
@@ -165,6 +167,8 @@ def _clean_staff(values: dict) -> dict:
         "phone": _optional_phone,
         "position": _clean_position,
         "supervisor_id": lambda v: _staff_id(v, "supervisor_id"),
+        "ref_salesman_id": lambda v: clean_ref(v, field="ref_salesman_id",
+                                               label="Id salesman lama"),
         "is_active": bool,
     }
     return {name: cleaners[name](values[name]) for name in STAFF_FIELDS if name in values}

@@ -26,8 +26,8 @@ from .saving import offer_stores, refused, store_names
 STORE_FILTER = "Toko"
 POSITION_LABELS = {StaffPosition.SALES: "Sales", StaffPosition.SUPERVISOR: "Supervisor (spv)"}
 SHOP_FIELDS = ("code", "name", "phone", "address", "city", "province", "ref_toko_id",
-               "salesman_id", "is_active")
-STAFF_FIELDS = ("name", "phone", "position", "supervisor_id", "is_active")
+               "salesman_id", "discount_percent", "is_active")
+STAFF_FIELDS = ("name", "phone", "position", "supervisor_id", "ref_salesman_id", "is_active")
 
 _shop_store = SelectField("Toko (distributor)", coerce=int, validate_choice=True)
 _staff_store = SelectField("Toko", coerce=int, validate_choice=True)
@@ -44,6 +44,9 @@ class ShopForm(BaseForm):
     province = StringField("Provinsi")
     ref_toko_id = StringField("Id toko di sistem lama (tbltoko)")
     salesman_id = SelectField("Salesman", coerce=str, validate_choice=False)
+    discount_percent = StringField(
+        "Diskon dealer (%)", default="0",
+        description="Dari harga daftar, untuk produk tanpa harga dealer khusus.")
     is_active = BooleanField("Aktif", default=True)
 
 
@@ -57,6 +60,8 @@ class StaffForm(BaseForm):
     position = SelectField("Jabatan", coerce=str, validate_choice=False,
                            choices=[(p.value, label) for p, label in POSITION_LABELS.items()])
     supervisor_id = SelectField("Supervisor (untuk sales)", coerce=str, validate_choice=False)
+    ref_salesman_id = StringField("Id salesman di sistem lama (tblsalesman)",
+                                  description="Dipakai sebagai fk_salesman SO.")
     is_active = BooleanField("Aktif", default=True)
 
 
@@ -125,10 +130,11 @@ class ShopView(DealerView):
     column_list = ("code", "name", "phone", "city", "province", "salesman", "store_id",
                    "is_active")
     column_details_list = ("code", "name", "phone", "address", "city", "province",
-                           "ref_toko_id", "salesman", "store_id", "is_active", "created_at",
-                           "updated_at")
+                           "ref_toko_id", "salesman", "discount_percent", "store_id",
+                           "is_active", "created_at", "updated_at")
     column_labels = {"code": "Kode", "name": "Nama", "phone": "WhatsApp", "city": "Kota",
                      "province": "Provinsi", "salesman": "Salesman", "store_id": "Toko",
+                     "discount_percent": "Diskon dealer (%)",
                      "is_active": "Aktif", "address": "Alamat", "ref_toko_id": "Id toko lama",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_sortable_list = ("code", "name", "city", "province")
@@ -183,10 +189,11 @@ class SalesStaffView(DealerView):
     """Salesmen and supervisors (spv); a salesman's supervisor is an spv of its store."""
 
     column_list = ("name", "phone", "position", "supervisor", "store_id", "is_active")
-    column_details_list = ("name", "phone", "position", "supervisor", "store_id", "is_active",
-                           "created_at", "updated_at")
+    column_details_list = ("name", "phone", "position", "supervisor", "ref_salesman_id",
+                           "store_id", "is_active", "created_at", "updated_at")
     column_labels = {"name": "Nama", "phone": "Nomor HP", "position": "Jabatan",
                      "supervisor": "Supervisor", "store_id": "Toko", "is_active": "Aktif",
+                     "ref_salesman_id": "Id salesman lama",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_sortable_list = ("name", "position")
     column_default_sort = "name"
