@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, select
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Product, Shop
+from ..models.catalog import SEARCH_TEXT
 from .dealer_prices import shop_prices
 from .validation import clean_text
 
@@ -62,17 +63,17 @@ def _escape_like(text: str) -> str:
 
 def search_parts(shop: Shop, *, query=None, category=None, page=None,
                  per_page=None) -> PartsPage:
-    """The distributor's active parts whose name or part number contains the query (any
-    case; a trigram index serves it on PostgreSQL), in one category or all, by name."""
+    """The distributor's active parts whose part number or name contains the query (any
+    case; a trigram index of the same expression serves it on PostgreSQL), in one category
+    or all, by name."""
     text = clean_text(query, field="q", label="Pencarian", limit=100, multiline=False)
     group = clean_text(category, field="category", label="Kategori", limit=50,
                        multiline=False)
     page_no, size = _whole(page, 1, MAX_PAGE), _whole(per_page, PER_PAGE, MAX_PER_PAGE)
     where = [Product.store_id == shop.store_id, Product.is_active.is_(True)]
     if text:
-        pattern = f"%{_escape_like(text)}%"
-        where.append(or_(Product.name.ilike(pattern, escape="\\"),
-                         Product.code.ilike(pattern, escape="\\")))
+        pattern = f"%{_escape_like(text.lower())}%"
+        where.append(literal_column(SEARCH_TEXT).like(pattern, escape="\\"))
     if group:
         where.append(Product.category == group)
     total = db.session.scalar(select(func.count()).select_from(Product).where(*where))

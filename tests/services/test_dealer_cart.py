@@ -180,3 +180,32 @@ def test_part_detail_at_the_shops_price_and_other_stores_not_found(shop, make):
         Decimal("41600.00"), Decimal("52000.00"), True)
     with pytest.raises(NotFound):
         get_part(shop, part(make.distributor_store("lain"), "OLI-SPX1").id)
+
+
+@pytest.mark.backends("postgresql")
+def test_search_condition_is_the_trigram_indexs_expression_on_postgresql(shop):
+    """The planner may scan a tiny test table; what matters is that the search's condition
+    is exactly the expression the trigram index holds, so that 50,000 parts use it."""
+    from sqlalchemy import event, text
+
+    from shop.services.dealer_catalog import search_parts
+
+    statements = []
+    connection = db.session.connection()
+
+    def record(conn, cursor, statement, params, context, executemany):
+        statements.append((statement, params))
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        search_parts(shop, query="Kampas")
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    statement, params = next((s, p) for s, p in statements if "LIMIT" in s)
+    plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement,
+                                                                   params))
+    condition = plan[plan.index("lower("):plan.index(" ~~ '%kampas%'")]
+    index = connection.execute(text(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_products_search_trgm'"
+    )).scalar_one()
+    assert f"gin ({condition} " in index, (condition, index)
