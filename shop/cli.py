@@ -66,9 +66,11 @@ def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
 
 def register_cli(app: Flask) -> None:
     """Attach the shop's commands to `flask`."""
+    from .erp_cli import register_erp_cli
     from .jobs.cli import register_job_cli
 
     register_job_cli(app)
+    register_erp_cli(app)
 
     @app.cli.command("seed-demo")
     @click.option("--reset-admin-password", is_flag=True,

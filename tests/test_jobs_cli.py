@@ -34,10 +34,11 @@ def test_the_schedule_sweeps_every_minute_and_purges_daily():
     scheduler.load_config_from_file("shop.jobs.cron")
 
     jobs = {job.func: job for job in scheduler._cron_jobs}
-    assert set(jobs) == {tasks.sweep_outbox, tasks.purge_expired}
+    assert set(jobs) == {tasks.sweep_outbox, tasks.purge_expired, tasks.sync_legacy_stock,
+                         tasks.resubmit_stalled_orders}  # the ERP's: tests/jobs/test_erp_jobs
     assert jobs[tasks.sweep_outbox].interval == 60
     assert jobs[tasks.purge_expired].cron == "17 3 * * *"
-    assert {job.queue_name for job in jobs.values()} == {"default"}
+    assert {jobs[f].queue_name for f in (tasks.sweep_outbox, tasks.purge_expired)} == {"default"}
 
 
 def test_the_sweep_command_reports_what_it_handed_out(runner):

@@ -97,6 +97,44 @@ def purge_expired() -> dict:
         _end_of_job()
 
 
+def submit_to_erp(order_id: str, attempt: int = 1) -> str | None:
+    """An approved B2B order written into the legacy ERP as a sales order, exactly once in
+    effect (shop.services.erp); `attempt` counts the automatic retries."""
+    from ..services import erp
+
+    try:
+        state = erp.submit_to_erp(order_id, attempt=attempt)
+        return state.value if state is not None else None
+    finally:
+        _end_of_job()
+
+
+def sync_legacy_stock() -> dict:
+    """Every hour: the ERP's stock of this month into the products' cached stock."""
+    from ..services import erp
+
+    try:
+        result = erp.sync_legacy_stock()
+        commit()
+        return result
+    finally:
+        _end_of_job()
+
+
+def resubmit_stalled_orders() -> int:
+    """Every 10 minutes: ERP submissions left queued (no job, or its worker died) again."""
+    from ..services import erp
+
+    try:
+        count = erp.resubmit_stalled_orders()
+        commit()
+        if count:
+            log.info("legacy submission: %d stalled orders queued again", count)
+        return count
+    finally:
+        _end_of_job()
+
+
 def _entry(raw: bytes) -> int | str:
     """An entry of an outbox list: a row id, or "o:<order id>" for an order's rows."""
     text = raw.decode() if isinstance(raw, bytes) else str(raw)

@@ -42,8 +42,9 @@ def transition(
     base_url: str | None = None, notify: bool = True, notice: dict | None = None,
 ) -> Order:
     """Move an order along the status machine, with event, stock and stats effects, and
-    tell the customer (`notice`: more values for their message, e.g. the parcel's).
-    Raises TransitionRefused or StaleChange."""
+    tell the customer (`notice`: more values for their message, e.g. the parcel's); a dealer
+    shop's order has no customer: the shop hears of approval and rejection from
+    shop.services.b2b_orders. Raises TransitionRefused or StaleChange."""
     target = _parse(OrderStatus, to_status, ORDER_TRANSITIONS[order.status], "status")
     if target not in ORDER_TRANSITIONS[order.status]:
         raise _refusal(order.status, target, ORDER_TRANSITIONS[order.status], ORDER_STATUS_LABELS)
@@ -53,7 +54,7 @@ def transition(
         return_reserved_stock(order)
     _record(order, EventKind.STATUS, source.value, target.value, actor, note)
     sync_purchase_stats(order)
-    if notify and order.recipient_phone:
+    if notify and order.recipient_phone and order.shop_id is None:
         values = {"status_label": ORDER_STATUS_LABELS[target], "note": note, **(notice or {})}
         tell_customer(order, status_template(target.value), values, base_url=base_url)
     return order
@@ -107,7 +108,7 @@ def set_payment_status(
     _record(order, EventKind.PAYMENT, source.value, target.value, actor, note)
     sync_purchase_stats(order)
     template = payment_template(target.value)
-    if notify and order.recipient_phone and template:
+    if notify and order.recipient_phone and template and order.shop_id is None:
         tell_customer(order, template,
                       {"status_label": PAYMENT_STATUS_LABELS[target], "note": note},
                       base_url=base_url)
