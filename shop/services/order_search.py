@@ -1,5 +1,6 @@
 """Finding orders in the back office: search by number, customer name, phone in any written
-form or id; filters by status, payment, channel, store and dates; pages and export. Always
+form or id; filters by status, payment, channel, store, dealer shop, legacy ERP state and
+dates; pages and export. Always
 inside the admin's stores, one statement for a page and one for its count."""
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from sqlalchemy.orm import joinedload
 
 from ..errors import InvalidInput, NotFound
 from ..extensions import db
-from ..models import Channel, Customer, Order, OrderStatus, PaymentStatus, Store
+from ..models import (
+    Channel,
+    Customer,
+    LegacyState,
+    Order,
+    OrderStatus,
+    PaymentStatus,
+    Shop,
+    Store,
+)
 from .access import Scope
 from .phones import normalize_phone
 from .tracking import ORDER_ID
@@ -28,12 +38,15 @@ PHONE_LIKE = re.compile(r"\+?[\d\s().-]{8,24}")
 #: A whole order number: ORD-20240127-001 (B2C) or ORD-2024-000123 (B2B).
 ORDER_NUMBER = re.compile(r"[A-Za-z]{2,6}-\d{4,8}-\d{1,9}")
 
-#: What a list row and an export row read: the order, its store's name and time zone.
+#: What a list row and an export row read: the order, its store's name and time zone, and
+#: for a dealer's order its shop and where it stands with the legacy ERP.
 ROW_COLUMNS = (
     Order.id, Order.number, Order.created_at, Order.channel, Order.status,
     Order.payment_status, Order.payment_method, Order.subtotal, Order.discount,
     Order.shipping_fee, Order.total, Order.recipient_name, Order.recipient_phone,
     Order.store_id, Store.name.label("store_name"), Store.timezone.label("store_timezone"),
+    Order.shop_id, Shop.code.label("shop_code"), Shop.name.label("shop_name"),
+    Order.legacy_state, Order.ref_so_number, Order.legacy_error,
 )
 
 
@@ -46,6 +59,9 @@ class OrderFilters:
     payment_status: PaymentStatus | None = None
     channel: Channel | None = None
     store_id: int | None = None
+    shop_id: int | None = None
+    #: A dealer order's state with the legacy ERP (not_sent: not approved yet, or never sent).
+    legacy_state: LegacyState | None = None
     date_from: date | None = None
     date_to: date | None = None
 
@@ -75,6 +91,8 @@ def clean_filters(args: Mapping[str, str]) -> OrderFilters:
         payment_status=_member(PaymentStatus, args.get("payment_status")),
         channel=_member(Channel, args.get("channel")),
         store_id=_number(args.get("store_id")),
+        shop_id=_number(args.get("shop_id")),
+        legacy_state=_member(LegacyState, args.get("legacy_state")),
         date_from=_day(args.get("date_from")),
         date_to=_day(args.get("date_to")),
     )
@@ -149,15 +167,27 @@ def order_conditions(scope: Scope, filters: OrderFilters, *,
         conditions.append(found)
     for column, value in ((Order.status, filters.status),
                           (Order.payment_status, filters.payment_status),
-                          (Order.channel, filters.channel), (Order.store_id, filters.store_id)):
+                          (Order.channel, filters.channel), (Order.store_id, filters.store_id),
+                          (Order.shop_id, filters.shop_id)):
         if value is not None:
             conditions.append(column == value)
+    if filters.legacy_state is not None:
+        conditions.append(legacy_state_condition(filters.legacy_state))
     zone = ZoneInfo(timezone)
     if filters.date_from:
         conditions.append(Order.created_at >= _start_of(filters.date_from, zone))
     if filters.date_to:
         conditions.append(Order.created_at < _start_of(filters.date_to + timedelta(days=1), zone))
     return conditions
+
+
+def legacy_state_condition(state: LegacyState) -> ColumnElement[bool]:
+    """Dealer orders in this state with the legacy ERP; not_sent includes those not yet
+    approved (no state written)."""
+    if state == LegacyState.NOT_SENT:
+        return and_(Order.channel == Channel.B2B,
+                    or_(Order.legacy_state.is_(None), Order.legacy_state == state))
+    return Order.legacy_state == state
 
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:
@@ -167,6 +197,7 @@ def _start_of(day: date, zone: ZoneInfo) -> datetime:
 def _rows(conditions):
     return (select(*ROW_COLUMNS)
             .join_from(Order, Store, Store.id == Order.store_id)
+            .outerjoin(Shop, Shop.id == Order.shop_id)
             .where(and_(*conditions))
             .order_by(Order.created_at.desc(), Order.id.desc()))
 

@@ -59,3 +59,28 @@ def two_stores(make):
     make.product(a, "A-1", "65000", name="Produk A")
     make.product(b, "B-1", "40000", name="Produk B")
     return a, b
+
+
+@pytest.fixture
+def on_redis(app, database):
+    """The app on the Redis of TEST_REDIS_URL (flushed before and after) for one test: jobs
+    go to their RQ queues instead of running in the request (no worker runs them unless the
+    test starts one). Skips without TEST_REDIS_URL."""
+    import os
+
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs TEST_REDIS_URL")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    saved = app.config.get("REDIS_URL")
+    app.config["REDIS_URL"] = url
+    app.extensions.pop("shop_redis", None)
+    try:
+        yield client
+    finally:
+        app.config["REDIS_URL"] = saved
+        app.extensions.pop("shop_redis", None)
+        client.flushdb()

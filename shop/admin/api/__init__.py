@@ -21,4 +21,4 @@ def require_admin():
     return None
 
 
-from . import customers, orders  # noqa: E402, F401
+from . import b2b, customers, orders  # noqa: E402, F401
