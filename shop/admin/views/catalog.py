@@ -23,6 +23,7 @@ from ...services.money import format_rupiah
 from ...services.uploads import delete_image
 from ...unit_of_work import commit
 from ...uploads import upload_url
+from .b2b import PartsSyncMixin
 from .base import ScopedModelView, csv_download, current_scope
 from .form_fields import DETAIL_FORMATTERS, CleanFilterLike, CleanSearchMixin, RowsField
 from .saving import offer_stores, refused, run, store_names
@@ -101,8 +102,9 @@ def _store_name(view, context, model, name) -> str:
     return store_names().get(model.store_id, "")
 
 
-class ProductView(CleanSearchMixin, ScopedModelView):
-    """Products of the admin's stores: list, low-stock filter, forms, photos, stock."""
+class ProductView(PartsSyncMixin, CleanSearchMixin, ScopedModelView):
+    """Products of the admin's stores: list, low-stock filter, forms, photos, stock; parts
+    synced from the legacy ERP (shop/admin/views/b2b.py)."""
 
     list_template = "admin/catalog/list.html"
     details_template = "admin/catalog/details.html"

@@ -19,6 +19,7 @@ from ...services import dealers
 from ...services.crm import choose_store
 from ...services.phones import local_phone, normalize_phone
 from ...unit_of_work import commit
+from .b2b import DealerPricesMixin
 from .base import ScopedModelView, current_scope
 from .form_fields import DETAIL_FORMATTERS, CleanFilterLike, CleanSearchMixin
 from .saving import offer_stores, refused, store_names
@@ -124,9 +125,11 @@ class DealerView(CleanSearchMixin, ScopedModelView):
         return self.get_url(".details_view", id=model.id)
 
 
-class ShopView(DealerView):
-    """Dealer shops: code TK001, unique phone, one salesman of the same store."""
+class ShopView(DealerPricesMixin, DealerView):
+    """Dealer shops: code TK001, unique phone, one salesman of the same store; their dealer
+    prices on a page of their own (shop/admin/views/b2b.py)."""
 
+    details_template = "admin/b2b/shop_details.html"
     column_list = ("code", "name", "phone", "city", "province", "salesman", "store_id",
                    "is_active")
     column_details_list = ("code", "name", "phone", "address", "city", "province",

@@ -43,6 +43,7 @@ from ...services.payment_records import can_record_payment
 from ...services.shipping import can_add_shipment, carrier_tracking_url
 from ...unit_of_work import commit
 from ...web import public_base_url
+from .b2b import B2BOrderActionsMixin, b2b_detail, b2b_helpers
 from .base import ScopedModelView, current_scope
 from .orders_actions import OrderActionsMixin, order_or_404
 from .orders_edit import OrderEditMixin
@@ -55,8 +56,9 @@ from .orders_present import (
 )
 
 
-class OrderView(OrderActionsMixin, OrderEditMixin, ScopedModelView):
-    """Orders: list, detail, edit, status, payment, shipment, manual order, bulk change."""
+class OrderView(B2BOrderActionsMixin, OrderActionsMixin, OrderEditMixin, ScopedModelView):
+    """Orders: list, detail, edit, status, payment, shipment, manual order, bulk change;
+    a dealer order's approval, rejection and ERP retry (shop/admin/views/b2b.py)."""
 
     can_create = can_edit = can_delete = False
     can_export = False  # our export (columns of the business, streamed) replaces it
@@ -65,7 +67,7 @@ class OrderView(OrderActionsMixin, OrderEditMixin, ScopedModelView):
     form_columns = ("admin_notes",)  # never used: can_edit is off, edit_order edits orders
 
     def render(self, template, **kwargs):
-        return super().render(template, **template_helpers(), **kwargs)
+        return super().render(template, **template_helpers(), **b2b_helpers(), **kwargs)
 
     @expose("/")
     def index_view(self):
@@ -129,7 +131,7 @@ def detail_context(order: Order) -> dict:
     shipments = list(db.session.scalars(
         select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)))
     tracking = tracking_url(order, public_base_url())
-    return {
+    context = {
         "order": order, "store": order.store, "customer": order.customer,
         "items": list(db.session.scalars(
             select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id))),
@@ -147,6 +149,8 @@ def detail_context(order: Order) -> dict:
         "can_record_payment": can_record_payment(order),
         "can_add_shipment": can_add_shipment(order),
     }
+    context.update(b2b_detail(order, context["allowed"]))
+    return context
 
 
 def flash_bulk_report(report) -> None:
