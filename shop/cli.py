@@ -77,14 +77,20 @@ def register_cli(app: Flask) -> None:
                   help="Give the demo admin a new password.")
     def seed_demo_command(reset_admin_password: bool) -> None:
         """Create the demo store 'burgerchina' with products and an admin (idempotent)."""
-        from .demo import seed_demo_activity, seed_demo_dealers, seed_demo_photos
+        from .demo import seed_demo_activity, seed_demo_photos
+        from .demo_b2b import legacy_is_embedded, seed_b2b_demo
 
         store, password = seed_demo(reset_admin_password)
-        seed_demo_dealers(store)
         added = seed_demo_activity(store)
         seed_demo_photos(store)
+        distributor, parts = seed_b2b_demo()
         commit()
         click.echo(f"Demo store: /store/{store.slug} ({store.name}); {added} demo orders added")
+        click.echo(f"B2B portal: /portal/login for the dealer shops of {distributor.name} "
+                   "(TK001 Toko Jaya Motor, 628123456789; the code is in the log); "
+                   + (f"{parts} parts put in the embedded ERP" if parts else
+                      "the ERP's parts were there" if legacy_is_embedded() else
+                      "LEGACY_DATABASE_URL is a real ERP: run sync-parts"))
         if password:
             click.echo(f"Admin login: {DEMO_ADMIN_EMAIL} / {password}")
         else:

@@ -23,9 +23,6 @@ from .models import (
     OrderEvent,
     OrderStatus,
     Product,
-    SalesStaff,
-    Shop,
-    StaffPosition,
     Store,
 )
 from .services.checkout import CheckoutRequest, place_order
@@ -176,31 +173,6 @@ def _backdate(order: Order, placed_at, rng: random.Random) -> None:
         at += timedelta(hours=rng.randint(1, 20))
     db.session.execute(update(Order).where(Order.id == order.id).values(
         created_at=placed_at, updated_at=min(at, clock.now())))
-
-
-def seed_demo_dealers(store: Store) -> None:
-    """Sales staff and dealer shops of seed 004, for the back office screens."""
-    if db.session.scalar(select(func.count()).select_from(Shop).where(Shop.store_id == store.id)):
-        return
-    spv = SalesStaff(store_id=store.id, name="Hendra Gunawan", phone="6281355500001",
-                     position=StaffPosition.SUPERVISOR)
-    db.session.add(spv)
-    db.session.flush()
-    sales = [SalesStaff(store_id=store.id, name=name, phone=phone, supervisor_id=spv.id,
-                        position=StaffPosition.SALES)
-             for name, phone in (("Rudi Hartono", "6281355500002"),
-                                 ("Maya Sari", "6281355500003"))]
-    db.session.add_all(sales)
-    db.session.flush()
-    for n, (name, city) in enumerate((("Toko Jaya Motor", "Bandung"),
-                                      ("Bengkel Sinar Abadi", "Depok"),
-                                      ("Sumber Rejeki Motor", "Bekasi")), start=1):
-        db.session.add(Shop(store_id=store.id, code=f"TK{n:03d}", name=name,
-                            phone=f"62813666000{n:02d}", city=city, province="Jawa Barat",
-                            ref_toko_id=1000 + n, salesman_id=sales[n % 2].id,
-                            address=f"Jl. Raya {city} No. {n * 7}"))
-    db.session.flush()
-
 
 
 #: A colour per category for the demo photos.

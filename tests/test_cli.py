@@ -16,7 +16,8 @@ def test_seed_demo_creates_the_burgerchina_store_and_prints_admin_credentials(ru
     assert (store.name, store.whatsapp, store.timezone) == (
         "Burger China", "6281111111111", "Asia/Jakarta")
     assert store.bank_accounts[0]["bank"] == "BCA"
-    products = {p.code: p for p in db.session.scalars(select(Product))}
+    products = {p.code: p for p in db.session.scalars(
+        select(Product).where(Product.store_id == store.id))}
     assert (products["BRG-CHEESE"].name, products["BRG-CHEESE"].price) == (
         "Burger Cheese", Decimal("25000.00"))
     assert (products["FRIES"].price, products["FRIES"].stock) == (Decimal("15000.00"), None)
@@ -25,10 +26,12 @@ def test_seed_demo_creates_the_burgerchina_store_and_prints_admin_credentials(ru
     # The made-up history sends nothing; the proof waiting for review alerts the store, and
     # in the embedded default that alert is sent when the command commits.
     statuses = dict(db.session.execute(select(Notification.status, func.count())
+                                       .where(Notification.store_id == store.id)
                                        .group_by(Notification.status)).all())
     assert statuses[NotificationStatus.SUPPRESSED] > 300
     assert statuses.get(NotificationStatus.SENT) == 1
     assert NotificationStatus.QUEUED not in statuses
+    assert "B2B portal: /portal/login" in result.output and "TK001" in result.output
 
 
 def test_seed_demo_twice_changes_nothing(runner):
@@ -36,8 +39,10 @@ def test_seed_demo_twice_changes_nothing(runner):
     password_hash = db.session.scalar(select(AdminUser.password_hash))
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "already exists" in result.output
-    assert db.session.scalar(select(func.count()).select_from(Store)) == 1
-    assert db.session.scalar(select(func.count()).select_from(Product)) == 8
+    assert db.session.scalar(select(func.count()).select_from(Store)) == 2  # and the distributor
+    burger = db.session.scalar(select(Store.id).where(Store.slug == "burgerchina"))
+    assert db.session.scalar(select(func.count()).select_from(Product)
+                             .where(Product.store_id == burger)) == 8
     assert db.session.scalar(select(AdminUser.password_hash)) == password_hash
 
 

@@ -5,9 +5,25 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from shop.cli import seed_demo
-from shop.demo import seed_demo_activity, seed_demo_dealers
+from shop.demo import seed_demo_activity
+from shop.demo_b2b import seed_b2b_demo
 from shop.extensions import db
-from shop.models import Order, OrderEvent, Payment, SalesStaff, Shipment, Shop
+from shop.models import (
+    Channel,
+    LegacyPart,
+    LegacySalesOrder,
+    LegacyState,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Payment,
+    Product,
+    SalesStaff,
+    Shipment,
+    Shop,
+    StaffPosition,
+)
+from shop.unit_of_work import commit
 
 
 def count(model, *where) -> int:
@@ -38,13 +54,39 @@ def test_demo_activity_spreads_orders_over_60_days_in_many_statuses_once(databas
     assert count(Order) == added
 
 
-def test_demo_dealers_are_added_once(database):
-    store, _ = seed_demo()
-    seed_demo_dealers(store)
-    seed_demo_dealers(store)
+def test_b2b_demo_is_the_distributor_with_seed_004s_shop_and_an_erp_once(database):
+    store, parts = seed_b2b_demo()
+    again, parts_again = seed_b2b_demo()
     db.session.commit()
-    assert count(Shop) == 3 and count(SalesStaff) == 3
-    assert {s.salesman.position.value for s in db.session.scalars(select(Shop))} == {"sales"}
+    assert (again.id, parts_again) == (store.id, 0)
+    shop = db.session.scalar(select(Shop).where(Shop.code == "TK001"))
+    assert (shop.name, shop.phone, shop.store_id) == (
+        "Toko Jaya Motor", "628123456789", store.id)
+    assert count(Shop) == 3 and shop.salesman.position == StaffPosition.SALES
+    assert count(SalesStaff, SalesStaff.position == StaffPosition.SUPERVISOR) == 1
+    if db.engines["legacy"].dialect.name != "sqlite":
+        assert parts == 0  # a real ERP is never filled by the demo
+        return
+    assert parts == 50 == count(LegacyPart)
+    products = db.session.scalars(select(Product).where(Product.store_id == store.id)).all()
+    assert len(products) == 50 and {p.category for p in products} == {"OIL", "SPARE_PART"}
+    assert all(p.ref_part_id and p.stock_synced_at and p.legacy_stock is not None
+               for p in products)
+    assert any(p.legacy_stock == 0 for p in products)  # something to see sold out
+
+
+def test_b2b_demo_has_an_approved_order_and_one_waiting(database):
+    seed_b2b_demo()
+    commit()  # as the command does: then the jobs registered for after the commit run
+    if db.engines["legacy"].dialect.name != "sqlite":
+        return
+    orders = db.session.scalars(select(Order).where(Order.channel == Channel.B2B)
+                                .order_by(Order.created_at, Order.number)).all()
+    assert [o.status for o in orders] == [OrderStatus.CONFIRMED, OrderStatus.PENDING]
+    # Without Redis the legacy job runs right after the commit: the SO is in the ERP.
+    assert orders[0].legacy_state == LegacyState.SUBMITTED
+    so = db.session.scalar(select(LegacySalesOrder))
+    assert (so.no_so, so.fk_toko) == (orders[0].ref_so_number, 1001)
 
 
 def test_demo_photos_and_a_proof_to_review_are_added_once(app, make, tmp_path):
