@@ -44,4 +44,26 @@ def change_status(order: Order, status, *, actor: str, note: str | None = None,
             f"{order.status.value}. Yang diizinkan: {allowed}.",
             allowed=[s.value for s in order.allowed_transitions()],
         )
+    if order.shop_id is not None and order.status == OrderStatus.PENDING:
+        return _decide_dealer_order(order, target, actor=actor, reason=text)
     return transition(order, target, actor=actor, note=text, base_url=base_url)
+
+
+def _decide_dealer_order(order: Order, target: OrderStatus, *, actor: str,
+                         reason: str | None) -> Order:
+    """A dealer's waiting order is confirmed only by its approval (which writes the SO into
+    the legacy ERP) and rejected only with the shop told why, whichever form or API the admin
+    used; it is not processed before it is approved. Raises InvalidInput or
+    TransitionRefused."""
+    from .b2b_orders import approve_b2b_order, reject_b2b_order
+
+    if target == OrderStatus.CONFIRMED:
+        return approve_b2b_order(order, actor=actor)
+    if target == OrderStatus.REJECTED:
+        return reject_b2b_order(order, actor=actor, reason=reason or "")
+    if target == OrderStatus.PROCESSING:
+        raise TransitionRefused(
+            f"Order dealer {order.number} harus disetujui dulu (CONFIRMED) sebelum diproses.",
+            allowed=[OrderStatus.CONFIRMED.value, OrderStatus.REJECTED.value,
+                     OrderStatus.CANCELLED.value])
+    return transition(order, target, actor=actor, note=reason)

@@ -53,6 +53,7 @@ def test_dealer_order_is_the_shops_pending_b2b_order_with_a_yearly_number(make):
     assert (order.total, order.notes, order.payment_method) == (
         Decimal("128000.00"), "Kirim Senin", None)
     assert placed.customer is None and placed.shop_id == shop.id
+    assert order.legacy_state is None  # not sent to the ERP (None reads as not_sent)
     assert count(Customer) == 0
 
 
