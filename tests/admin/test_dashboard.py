@@ -21,8 +21,8 @@ HOSTILE = "<script>alert(1)</script>"
 #: 31 Jan 2027, 10:00 in Jakarta.
 NOW = datetime(2027, 1, 31, 3, 0, tzinfo=UTC)
 #: Statements of the page besides the customer overview's: the signed-in admin, its stores
-#: (the scope), the store list and dashboard_figures' six.
-PAGE_STATEMENTS = 9
+#: (the scope), the store list, dashboard_figures' six and the dealer (B2B) figures' one.
+PAGE_STATEMENTS = 10
 
 
 @pytest.fixture(autouse=True)

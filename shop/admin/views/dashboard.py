@@ -13,6 +13,7 @@ from werkzeug.routing import BuildError
 from ... import clock
 from ...errors import NotFound
 from ...services.access import Scope
+from ...services.b2b_dashboard import b2b_dashboard
 from ...services.charts import bar_line_chart, bar_list_chart
 from ...services.dashboard import (
     Dashboard,
@@ -48,12 +49,14 @@ class DashboardView(SecureIndexView):
         now = clock.now()
         board = dashboard_figures(picked, stores, now=now)
         customers = customer_overview_of(picked, now)
+        dealers = b2b_dashboard(picked, now=now, stores=stores)
         return self.render(
             "admin/dashboard.html", board=board, stores=stores, row_pages=row_pages(),
             picked=request.args.get("store", ""), charts=dashboard_charts(board),
             today_label=day_label(board.today),
             store_names={s.id: s.name for s in stores}, customers=customers,
             level_chart=level_chart(customers) if customers else None,
+            dealers=dealers if dealers["shops"] or dealers["total_b2b"] else None,
         )
 
 
