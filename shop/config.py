@@ -65,6 +65,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BULK_RATE_PER_MINUTE": int(env.get("BULK_RATE_PER_MINUTE", "30")),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
         "CHECKOUT_RATE_LIMIT": env.get("CHECKOUT_RATE_LIMIT", "60 per minute"),
+        #: The dealers' OTP login (seed 004): a code is valid OTP_VALIDITY_SECONDS; a number
+        #: may ask OTP_REQUESTS_PER_WINDOW codes per OTP_REQUEST_WINDOW_SECONDS, at least
+        #: OTP_COOLDOWN_SECONDS apart; OTP_MAX_WRONG wrong codes block it for
+        #: OTP_BLOCK_SECONDS; a session lasts OTP_SESSION_DAYS, extended while used.
+        "OTP_VALIDITY_SECONDS": int(env.get("OTP_VALIDITY_SECONDS", "300")),
+        "OTP_REQUESTS_PER_WINDOW": int(env.get("OTP_REQUESTS_PER_WINDOW", "3")),
+        "OTP_REQUEST_WINDOW_SECONDS": int(env.get("OTP_REQUEST_WINDOW_SECONDS", "600")),
+        "OTP_COOLDOWN_SECONDS": int(env.get("OTP_COOLDOWN_SECONDS", "60")),
+        "OTP_MAX_WRONG": int(env.get("OTP_MAX_WRONG", "5")),
+        "OTP_BLOCK_SECONDS": int(env.get("OTP_BLOCK_SECONDS", "900")),
+        "OTP_SESSION_DAYS": int(env.get("OTP_SESSION_DAYS", "7")),
         #: Transfer proofs a client address may send from tracking pages.
         "PROOF_RATE_LIMIT": env.get("PROOF_RATE_LIMIT", "10 per hour"),
         #: Product photos, logos and transfer proofs, outside the code tree.

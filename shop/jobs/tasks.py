@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 #: kept). The B2B portal adds its OTP codes and sessions here.
 PURGES: list[tuple[str, str, int]] = [
     ("shop.models:LoginAttempt", "created_at", 30),
+    ("shop.models:ShopOtp", "expires_at", 1),
+    ("shop.models:ShopSession", "expires_at", 1),
 ]
 
 

@@ -77,6 +77,10 @@ def save_shop(store: Store, shop: Shop | None, values: dict) -> Shop:
         setattr(shop, name, value)
     _flush_unique(DuplicateValue("Kode atau nomor toko sudah dipakai.",
                                  fields={"code": "Periksa kode.", "phone": "Periksa nomor."}))
+    if cleaned.get("is_active") is False:
+        from .otp import end_shop_sessions  # otp reads shop codes from here
+
+        end_shop_sessions(shop.id)  # a disabled shop is signed out everywhere
     return shop
 
 
@@ -128,7 +132,10 @@ def _flush_unique(error: DuplicateValue) -> None:
 
 
 def delete_shop(shop: Shop) -> None:
-    """Remove a dealer shop."""
+    """Remove a dealer shop, its sessions ended first."""
+    from .otp import end_shop_sessions
+
+    end_shop_sessions(shop.id)
     db.session.delete(shop)
     db.session.flush()
 

@@ -43,6 +43,11 @@ LIMITED_TEMPLATES = frozenset({"order_confirmation"})
 RENDER_ERRORS = (LookupError, ValueError, TypeError, ArithmeticError, TemplateError)
 #: Rows one delivery job takes; the sweep hands out overdue rows in batches of this size.
 BATCH = 50
+#: Values a row keeps only until it is out (sent, failed or suppressed): then `data` and the
+#: text kept as `body` hold SECRET_MASK in their place. A dealer's login code is only good
+#: for its `minutes`; a row still waiting after those is suppressed, not sent.
+SECRET_VALUES = {"otp": ("code",)}
+SECRET_MASK = "******"  # noqa: S105 - what stands in for a secret, not one
 
 
 @dataclass(frozen=True)
@@ -266,6 +271,8 @@ def retry_wait(attempts: int, first_seconds: float) -> timedelta:
 def _finish(row, *, commit_now: bool = True, **values) -> bool:
     """Write the outcome if this worker's claim still holds (the sweep may have handed a
     stuck row out again meanwhile). Returns whether it did."""
+    if row.template in SECRET_VALUES and values.get("status") != NotificationStatus.QUEUED:
+        values = _without_secrets(row, values)
     done = db.session.execute(
         update(NOTIFICATIONS)
         .where(NOTIFICATIONS.c.id == row.id,
@@ -282,10 +289,25 @@ def _finish(row, *, commit_now: bool = True, **values) -> bool:
     return done
 
 
+def _without_secrets(row, values: dict) -> dict:
+    """The outcome of a row whose template has SECRET_VALUES, with those values masked."""
+    data = dict(row.data or {})
+    hidden = [str(data[name]) for name in SECRET_VALUES[row.template] if data.get(name)]
+    data.update({name: SECRET_MASK for name in SECRET_VALUES[row.template] if name in data})
+    body = values.get("body")
+    for secret in hidden:
+        body = body.replace(secret, SECRET_MASK) if body else body
+    return {**values, "data": data, **({"body": body} if "body" in values else {})}
+
+
 def suppression_reason(row: Notification, config) -> str | None:
-    """Why this message is held back, if it is: the store already wrote this recipient
-    NOTIFY_CONFIRMATIONS_PER_HOUR confirmations in the hour before it. Decided by the rows
-    written before it, so the answer is the same whichever worker asks, and when."""
+    """Why this message is held back, if it is: a login code past its minutes (no use to
+    anyone any more), or the store already wrote this recipient
+    NOTIFY_CONFIRMATIONS_PER_HOUR confirmations in the hour before it (decided by the rows
+    written before it, so the answer is the same whichever worker asks, and when)."""
+    if row.template in SECRET_VALUES and (row.data or {}).get("minutes") and \
+            clock.now() >= row.created_at + timedelta(minutes=float(row.data["minutes"])):
+        return "the code expired before it could be sent"
     if row.template == "bulk":
         return _no_longer_reachable(row)
     limit = config["NOTIFY_CONFIRMATIONS_PER_HOUR"]
