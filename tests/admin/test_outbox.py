@@ -157,3 +157,22 @@ def test_a_template_that_fails_on_an_orders_values_shows_no_error_page(login_as,
 
     assert detail.status_code == 200 and order.status_code == 200
     assert "upper" in text(detail)  # the reason is shown instead of the text
+
+
+def test_a_login_code_waiting_to_go_out_is_masked_for_admins(app, login_as, make,
+                                                             monkeypatch):
+    from shop.services.otp import request_otp
+    from shop.services.otp_limits import MemoryLimits, OtpRules
+
+    monkeypatch.setitem(app.extensions, "shop_otp_limits",
+                        MemoryLimits(OtpRules.from_config(app.config)))
+    shop = make.dealer_shop()
+    request_otp(phone=shop.phone)
+    db.session.commit()  # committed, not yet delivered (no unit-of-work callbacks ran)
+    row = db.session.scalar(select(Notification).where(Notification.template == "otp"))
+    code = row.data["code"]
+    assert row.status == NotificationStatus.QUEUED and len(code) == 6
+
+    detail = text(login_as("super_admin").get(f"{LIST}details/?id={row.id}"))
+
+    assert code not in detail and "******" in detail

@@ -15,7 +15,13 @@ from ...errors import NotFound, ShopError
 from ...extensions import db
 from ...models import Notification, NotificationChannel, NotificationStatus, Order
 from ...services import message_preview, message_templates
-from ...services.notifications import RENDER_ERRORS, render_notification, retry_failed
+from ...services.notifications import (
+    RENDER_ERRORS,
+    SECRET_MASK,
+    SECRET_VALUES,
+    render_notification,
+    retry_failed,
+)
 from ...services.order_search import get_scoped_order
 from ...services.phones import mask_phone
 from ...unit_of_work import commit
@@ -48,13 +54,19 @@ def masked_recipient(recipient: str) -> str:
 
 
 def outbox_text(row: Notification) -> tuple[str | None, str | None]:
-    """(text, why not): the body as sent, else as it would go out now."""
+    """(text, why not): the body as sent, else as it would go out now, with secrets (a
+    login code still waiting to go out) masked: an admin never reads a dealer's code."""
     if row.status == NotificationStatus.SENT and row.body:
         return row.body, None
     try:
-        return render_notification(row)[1], None
+        text = render_notification(row)[1]
     except RENDER_ERRORS as error:
         return None, str(error)
+    for name in SECRET_VALUES.get(row.template, ()):
+        value = (row.data or {}).get(name)
+        if value:
+            text = text.replace(str(value), SECRET_MASK)
+    return text, None
 
 
 def _status_badge(view, context, row, name) -> Markup:
