@@ -44,6 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .health import bp as health_bp
+    from .portal import api_bp as portal_api_bp
+    from .portal import bp as portal_bp
     from .storefront import bp as storefront_bp
     from .tracking import bp as tracking_bp
     from .uploads import bp as uploads_bp
@@ -51,9 +53,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(storefront_bp)
     app.register_blueprint(tracking_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(portal_api_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(health_bp)
     csrf.exempt(api_bp)
+    csrf.exempt(portal_api_bp)  # signed in by a bearer header only, which no other site sends
     from .admin import init_admin
 
     init_admin(app)

@@ -65,6 +65,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "BULK_RATE_PER_MINUTE": int(env.get("BULK_RATE_PER_MINUTE", "30")),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() != "false",
         "CHECKOUT_RATE_LIMIT": env.get("CHECKOUT_RATE_LIMIT", "60 per minute"),
+        #: Calls of the dealer portal's JSON API one shop (its bearer session) may make.
+        "PORTAL_API_RATE_LIMIT": env.get("PORTAL_API_RATE_LIMIT", "60 per minute"),
+        #: The cookie that keeps a dealer's session token on the portal pages: HttpOnly,
+        #: SameSite=Lax, Secure as SESSION_COOKIE_SECURE says.
+        "PORTAL_COOKIE_NAME": "portal_session",
         #: The dealers' OTP login (seed 004): a code is valid OTP_VALIDITY_SECONDS; a number
         #: may ask OTP_REQUESTS_PER_WINDOW codes per OTP_REQUEST_WINDOW_SECONDS, at least
         #: OTP_COOLDOWN_SECONDS apart; OTP_MAX_WRONG wrong codes block it for
