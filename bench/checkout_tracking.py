@@ -386,7 +386,8 @@ def run_load(args, name: str, port: int, workload, max_requests: int, seconds: f
         name, host=HOST, port=port, clients=args.clients, seconds=seconds,
         max_requests=max_requests, make_request=workload.make_request,
         on_response=workload.on_response, request_timeout=args.request_timeout,
-        ramp_up=ramp_up, on_window_start=on_window_start))
+        ramp_up=ramp_up, on_window_start=on_window_start,
+        think=getattr(workload, "think", None)))
 
 
 def measured(args, phase: str, server: Gunicorn, meter: procstats.CpuMeter, workload,

@@ -163,7 +163,8 @@ class Connection:
 async def run_phase(name: str, *, host: str, port: int, clients: int, seconds: float,
                     max_requests: int, make_request: MakeRequest, on_response: OnResponse,
                     request_timeout: float = 30.0, ramp_up: float = 0.0,
-                    on_window_start: Callable[[], None] | None = None) -> PhaseStats:
+                    on_window_start: Callable[[], None] | None = None,
+                    think: Callable[[int], float] | None = None) -> PhaseStats:
     """Run `clients` concurrent clients until `seconds` pass or `max_requests` were sent.
 
     With `ramp_up`, client i starts i * ramp_up / clients seconds late and the measured window
@@ -171,6 +172,8 @@ async def run_phase(name: str, *, host: str, port: int, clients: int, seconds: f
     they do in real traffic (a burst of connections to idle gthread workers lands on one of
     them). Answers during the ramp-up are counted apart (`ramp_statuses`), never measured.
     `on_window_start` is called when the window opens (e.g. to sample CPU counters).
+    `think(client id)` gives the seconds a client waits after an answer before its next
+    request (a person reading the page; never past the deadline); None: no wait.
     """
     stats = PhaseStats(name)
     loop = asyncio.get_running_loop()
@@ -223,6 +226,12 @@ async def run_phase(name: str, *, host: str, port: int, clients: int, seconds: f
                     problem = f"unreadable answer {status}: {type(error).__name__}"
                 if problem:
                     stats.errors[problem] += 1
+                if think is not None:
+                    pause = think(client_id)
+                    if go.is_set():
+                        pause = min(pause, deadline - loop.time())
+                    if pause > 0:
+                        await asyncio.sleep(pause)
         finally:
             conn.close()
 
