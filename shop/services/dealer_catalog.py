@@ -7,18 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import and_, func, literal_column, select
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Product, Shop
+from ..models import DealerPrice, Product, Shop
 from ..models.catalog import SEARCH_TEXT
-from .dealer_prices import shop_prices
+from .dealer_prices import dealer_unit_price
 from .validation import clean_text
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
+#: Matches counted at most: a common word ("oli") is in a fifth of 50,000 parts, and counting
+#: them all costs as much as the page itself; past this the list says "1000+".
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -39,11 +42,13 @@ class PartView:
 @dataclass(frozen=True)
 class PartsPage:
     parts: list[PartView]
+    #: Matches, counted up to COUNT_CAP (then `more` says there are others).
     total: int
     page: int
     per_page: int
     query: str | None
     category: str | None
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -76,17 +81,25 @@ def search_parts(shop: Shop, *, query=None, category=None, page=None,
         where.append(literal_column(SEARCH_TEXT).like(pattern, escape="\\"))
     if group:
         where.append(Product.category == group)
-    total = db.session.scalar(select(func.count()).select_from(Product).where(*where))
-    products = db.session.scalars(select(Product).where(*where)
-                                  .order_by(Product.name, Product.id)
-                                  .offset((page_no - 1) * size).limit(size)).all()
-    return PartsPage(_views(shop, products), total, page_no, size, text, group)
+    counted = select(Product.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = db.session.scalar(select(func.count()).select_from(counted))
+    rows = db.session.execute(_with_own_price(shop, select(Product)).where(*where)
+                              .order_by(Product.name, Product.id)
+                              .offset((page_no - 1) * size).limit(size)).all()
+    return PartsPage([_view(shop, *row) for row in rows], min(total, COUNT_CAP), page_no, size,
+                     text, group, more=total > COUNT_CAP)
 
 
-def _views(shop: Shop, products: list[Product]) -> list[PartView]:
-    prices = shop_prices(shop, products)
-    return [PartView(p, prices[p.id], p.price, p.legacy_stock, p.stock_synced_at)
-            for p in products]
+def _with_own_price(shop: Shop, query):
+    """The query with the shop's own price of each product beside it (None: it has none),
+    so the page needs no statement of its own for prices."""
+    return query.add_columns(DealerPrice.price).outerjoin(
+        DealerPrice, and_(DealerPrice.product_id == Product.id, DealerPrice.shop_id == shop.id))
+
+
+def _view(shop: Shop, product: Product, own_price) -> PartView:
+    return PartView(product, dealer_unit_price(product.price, shop.discount_percent, own_price),
+                    product.price, product.legacy_stock, product.stock_synced_at)
 
 
 def part_categories(shop: Shop) -> list[str]:
@@ -109,5 +122,13 @@ def shop_product(shop: Shop, product_id) -> Product:
 
 
 def get_part(shop: Shop, product_id) -> PartView:
-    """One active part of the shop's distributor at the shop's price. Raises NotFound."""
-    return _views(shop, [shop_product(shop, product_id)])[0]
+    """One active part of the shop's distributor at the shop's price (one statement).
+    Raises NotFound."""
+    row = None
+    if isinstance(product_id, int) and not isinstance(product_id, bool):
+        row = db.session.execute(_with_own_price(shop, select(Product)).where(
+            Product.id == product_id, Product.store_id == shop.store_id,
+            Product.is_active.is_(True))).first()
+    if row is None:
+        raise NotFound("Produk tidak ditemukan.")
+    return _view(shop, *row)

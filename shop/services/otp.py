@@ -219,7 +219,9 @@ def authenticate(token: str | None, *, ip: str | None = None,
     if not isinstance(token, str) or not token or len(token) > 200:
         raise NotSignedIn(SIGNED_OUT)
     session = db.session.scalar(
-        select(ShopSession).options(joinedload(ShopSession.shop))
+        select(ShopSession)
+        # the shop and its distributor in the same statement: every portal answer uses both
+        .options(joinedload(ShopSession.shop).joinedload(Shop.store))
         .where(ShopSession.token_hash == token_hash(token)))
     now = clock.now()
     if session is None or session.revoked_at is not None or session.expires_at <= now \

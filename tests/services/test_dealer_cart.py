@@ -209,3 +209,20 @@ def test_search_condition_is_the_trigram_indexs_expression_on_postgresql(shop):
         "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_products_search_trgm'"
     )).scalar_one()
     assert f"gin ({condition} " in index, (condition, index)
+
+
+def test_a_common_word_is_counted_up_to_the_cap_then_more(shop, monkeypatch):
+    import shop.services.dealer_catalog as catalog
+
+    monkeypatch.setattr(catalog, "COUNT_CAP", 2)
+    found = search_parts(shop, per_page="1")
+    assert (found.total, found.more, found.pages, len(found.parts)) == (2, True, 2, 1)
+    exact = search_parts(shop, query="oli")
+    assert (exact.total, exact.more) == (2, False)
+
+
+def test_search_shows_the_shops_own_price_and_its_discount(shop):
+    set_shop_discount(shop, "10")
+    set_dealer_price(shop, part(shop.store, "OLI-SPX1"), "50000")
+    prices = {p.product.code: p.price for p in search_parts(shop, query="oli").parts}
+    assert prices == {"OLI-MPX2": Decimal("40500.00"), "OLI-SPX1": Decimal("50000.00")}
