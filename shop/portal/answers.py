@@ -35,9 +35,10 @@ def shop_json(shop: Shop) -> dict:
 
 
 def pagination(page) -> dict:
-    """Where a page of a list is: number, size, how many in all and how many pages."""
+    """Where a page of a list is: number, size, how many in all and how many pages; `more`
+    when there are more than `total` (a search counts its matches up to a cap)."""
     return {"page": page.page, "per_page": page.per_page, "total": page.total,
-            "pages": page.pages}
+            "pages": page.pages, "more": bool(getattr(page, "more", False))}
 
 
 def stock_json(product: Product, shop: Shop) -> dict:
