@@ -41,10 +41,12 @@ def pagination(page) -> dict:
             "pages": page.pages, "more": bool(getattr(page, "more", False))}
 
 
-def stock_json(product: Product, shop: Shop) -> dict:
-    """A part's stock as the hourly sync last read it from the legacy ERP, and when."""
+def stock_json(product: Product, shop: Shop, *, live: bool = False) -> dict:
+    """A part's stock in the legacy ERP and when it was read: just now (`"source": "erp"`),
+    or by the last sync (`"sync"`: the ERP did not answer or has no row this month)."""
     return {"product_id": product.id, "code": product.code, "stock": product.legacy_stock,
-            "stock_synced_at": when(product.stock_synced_at, shop), "source": "sync"}
+            "stock_synced_at": when(product.stock_synced_at, shop),
+            "source": "erp" if live else "sync"}
 
 
 def part_json(view: PartView, shop: Shop) -> dict:

@@ -13,6 +13,7 @@ from ..extensions import limiter
 from ..services import dealer_cart
 from ..services.dealer_catalog import get_part, search_parts, shop_product
 from ..services.dealer_orders import cancel_dealer_order, dealer_order, dealer_orders
+from ..services.erp import read_part_stock
 from ..services.otp import logout, request_otp, verify_otp
 from ..unit_of_work import commit
 from ..web import public_base_url
@@ -107,9 +108,12 @@ def product(product_id: int):
 
 @api_bp.get("/products/<int:product_id>/stock")
 def product_stock(product_id: int):
-    """What the legacy ERP can sell of one part, as last synced, and when."""
+    """What the legacy ERP can sell of one part, read from it now (else as last synced)."""
     shop = api_session().shop
-    return jsonify({"success": True, **answers.stock_json(shop_product(shop, product_id), shop)})
+    part = shop_product(shop, product_id)
+    live = read_part_stock(part, shop.store.timezone)
+    commit()
+    return jsonify({"success": True, **answers.stock_json(part, shop, live=live)})
 
 
 @api_bp.get("/cart")

@@ -71,7 +71,7 @@ def portal_globals() -> dict:
     if current is None:
         return {"action_form": ActionForm()}
     return {"shop": current.shop, "action_form": ActionForm(),
-            "cart_count": lambda: dealer_cart.view_cart(current.shop).qty,
+            "cart_count": lambda: dealer_cart.cart_count(current.shop),
             "LEGACY_STATE_LABELS": LEGACY_STATE_LABELS}
 
 

@@ -306,6 +306,33 @@ def sync_legacy_stock(now: datetime | None = None) -> dict[str, int]:
     return {"updated": updated, "without_stock": len(linked) - updated}
 
 
+def read_part_stock(product: Product, timezone: str, now: datetime | None = None) -> bool:
+    """Read what the ERP can sell of one part this month now (seed 004's real-time stock
+    check) into the product's cached stock and its time, as the hourly sync would. False,
+    with the cache left as it was, when the product has no part, the part no row this
+    month, or the ERP's database does not answer (the caller shows the cached value).
+    `timezone`: the store's, whose month counts."""
+    if product.ref_part_id is None:
+        return False
+    now = now or clock.now()
+    local = now.astimezone(ZoneInfo(timezone))
+    try:
+        with db.session.begin_nested():
+            row = db.session.execute(SELLABLE.where(LegacyStock.fk_part == product.ref_part_id),
+                                     {"tahun": local.year, "bulan": local.month}).first()
+    except SQLAlchemyError as error:
+        log.warning("stock of part %s not read from the ERP: %s", product.ref_part_id,
+                    _short(error))
+        return False
+    if row is None:
+        return False
+    _part, on_hand, booked, minimum = row
+    product.legacy_stock = max(int(on_hand) - int(booked) - int(minimum), 0)
+    product.stock_synced_at = now
+    db.session.flush()
+    return True
+
+
 def _write_stock(pairs: list[tuple[int, int]], now: datetime) -> None:
     connection = db.session.connection(bind_arguments={"mapper": Product.__mapper__})
     if connection.dialect.name == "postgresql":

@@ -271,3 +271,42 @@ def test_a_storefront_order_id_is_not_a_dealers_order(api, make):
     placed = make.order(make.burger_store(), items=[("FRIES", 1)])
     refused(api("GET", f"/api/orders/{placed.id}"), 404, "not_found")
     refused(api("POST", f"/api/orders/{placed.id}/cancel"), 404, "not_found")
+
+
+def test_the_stock_endpoint_reads_the_erp_now_and_keeps_what_it_read(api, shop):
+    from zoneinfo import ZoneInfo
+
+    from shop import clock
+    from shop.models import LegacyPart, LegacyStock
+
+    oil = part(shop.store, "OLI-MPX2")
+    local = clock.now().astimezone(ZoneInfo("Asia/Jakarta"))
+    db.session.add(LegacyPart(id=oil.ref_part_id, kd_part="OLI-MPX2", nm_part="Oli",
+                              het=45000, min_stok=2, part_active=True))
+    db.session.flush()
+    db.session.add(LegacyStock(fk_part=oil.ref_part_id, qty_on_hand=30, qty_booking=5,
+                               bulan=local.month, tahun=local.year))
+    oil.legacy_stock = 99  # what an older sync had read
+    db.session.commit()
+
+    stock = api("GET", f"/api/products/{oil.id}/stock").get_json()
+
+    assert (stock["stock"], stock["source"]) == (23, "erp")  # 30 on hand - 5 booked - 2 kept
+    db.session.expire_all()
+    assert part(shop.store, "OLI-MPX2").legacy_stock == 23
+
+
+def test_the_stock_endpoint_answers_the_synced_stock_when_the_erp_fails(api, shop):
+    from sqlalchemy import text
+
+    oil = part(shop.store, "OLI-MPX2")
+    oil.legacy_stock, oil.stock_synced_at = 12, datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    db.session.commit()
+    # The ERP's stock table gone (rolled back with the test): its read fails.
+    db.session.connection(bind_arguments={"bind": db.engines["legacy"]}).execute(
+        text("DROP TABLE tblstock_part_id"))
+
+    stock = api("GET", f"/api/products/{oil.id}/stock").get_json()
+
+    assert (stock["success"], stock["stock"], stock["source"]) == (True, 12, "sync")
+    assert stock["stock_synced_at"] == "2026-12-01 10:00:00"

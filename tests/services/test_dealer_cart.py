@@ -226,3 +226,12 @@ def test_search_shows_the_shops_own_price_and_its_discount(shop):
     set_dealer_price(shop, part(shop.store, "OLI-SPX1"), "50000")
     prices = {p.product.code: p.price for p in search_parts(shop, query="oli").parts}
     assert prices == {"OLI-MPX2": Decimal("40500.00"), "OLI-SPX1": Decimal("50000.00")}
+
+
+def test_cart_count_is_the_units_in_the_shops_cart_only(shop, make):
+    assert dealer_cart.cart_count(shop) == 0
+    add(shop, "OLI-MPX2", 2)
+    add(shop, "BUSI-NGK", 3)
+    other = make.dealer_shop(shop.store, code="TK002", phone="628123456780")
+    add(other, "OLI-MPX2", 7)
+    assert (dealer_cart.cart_count(shop), dealer_cart.cart_count(other)) == (5, 7)
