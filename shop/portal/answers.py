@@ -35,10 +35,9 @@ def shop_json(shop: Shop) -> dict:
 
 
 def pagination(page) -> dict:
-    """Where a page of a list is: number, size, how many in all and how many pages; `more`
-    when there are more than `total` (a search counts its matches up to a cap)."""
+    """Where a page of a list is: number, size, how many in all and how many pages."""
     return {"page": page.page, "per_page": page.per_page, "total": page.total,
-            "pages": page.pages, "more": bool(getattr(page, "more", False))}
+            "pages": page.pages}
 
 
 def stock_json(product: Product, shop: Shop, *, live: bool = False) -> dict:

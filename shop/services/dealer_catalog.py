@@ -19,9 +19,6 @@ from .validation import clean_text
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
-#: Matches counted at most: a common word ("oli") is in a fifth of 50,000 parts, and counting
-#: them all costs as much as the page itself; past this the list says "1000+".
-COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -42,13 +39,11 @@ class PartView:
 @dataclass(frozen=True)
 class PartsPage:
     parts: list[PartView]
-    #: Matches, counted up to COUNT_CAP (then `more` says there are others).
     total: int
     page: int
     per_page: int
     query: str | None
     category: str | None
-    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -81,13 +76,21 @@ def search_parts(shop: Shop, *, query=None, category=None, page=None,
         where.append(literal_column(SEARCH_TEXT).like(pattern, escape="\\"))
     if group:
         where.append(Product.category == group)
-    counted = select(Product.id).where(*where).limit(COUNT_CAP + 1).subquery()
-    total = db.session.scalar(select(func.count()).select_from(counted))
-    rows = db.session.execute(_with_own_price(shop, select(Product)).where(*where)
-                              .order_by(Product.name, Product.id)
-                              .offset((page_no - 1) * size).limit(size)).all()
-    return PartsPage([_view(shop, *row) for row in rows], min(total, COUNT_CAP), page_no, size,
-                     text, group, more=total > COUNT_CAP)
+    # The page and the count of all matches in one statement: the matches are read once
+    # (a word in a fifth of 50,000 parts: 17 ms for both, as for the page alone), and the
+    # planner is not misled into a scan by a capped count's LIMIT (a word within a category:
+    # 8 ms instead of 28, EXPLAIN ANALYZE on bench/b2b_portal.py's data).
+    rows = db.session.execute(
+        _with_own_price(shop, select(Product)).add_columns(func.count().over())
+        .where(*where).order_by(Product.name, Product.id)
+        .offset((page_no - 1) * size).limit(size)).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # no row to carry the count: none at all, or a page past the last
+        total = db.session.scalar(select(func.count()).select_from(Product).where(*where)) \
+            if page_no > 1 else 0
+    return PartsPage([_view(shop, product, own) for product, own, _ in rows], total, page_no,
+                     size, text, group)
 
 
 def _with_own_price(shop: Shop, query):

@@ -162,10 +162,3 @@ def test_unreadable_part_ids_are_refused_without_an_error_page(dealer, shop, mak
                                                  "qty": "1"}).status_code == 404
     assert dealer_cart.view_cart(shop).lines == []
 
-
-def test_a_search_past_the_count_cap_says_there_are_more(dealer, monkeypatch):
-    import shop.services.dealer_catalog as catalog
-
-    monkeypatch.setattr(catalog, "COUNT_CAP", 2)
-    page = dealer.get("/portal/").get_data(as_text=True)
-    assert "2+ produk" in page

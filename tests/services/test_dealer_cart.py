@@ -211,14 +211,12 @@ def test_search_condition_is_the_trigram_indexs_expression_on_postgresql(shop):
     assert f"gin ({condition} " in index, (condition, index)
 
 
-def test_a_common_word_is_counted_up_to_the_cap_then_more(shop, monkeypatch):
-    import shop.services.dealer_catalog as catalog
-
-    monkeypatch.setattr(catalog, "COUNT_CAP", 2)
-    found = search_parts(shop, per_page="1")
-    assert (found.total, found.more, found.pages, len(found.parts)) == (2, True, 2, 1)
-    exact = search_parts(shop, query="oli")
-    assert (exact.total, exact.more) == (2, False)
+def test_the_count_is_of_every_match_also_past_the_last_page(shop):
+    found = search_parts(shop, per_page="1", page="3")
+    assert (found.total, found.pages, len(found.parts)) == (4, 4, 1)
+    beyond = search_parts(shop, query="oli", page="9")
+    assert (beyond.total, beyond.parts) == (2, [])
+    assert search_parts(shop, query="zzz").total == 0
 
 
 def test_search_shows_the_shops_own_price_and_its_discount(shop):
