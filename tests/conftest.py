@@ -130,6 +130,29 @@ def client(database, client: FlaskClient) -> FlaskClient:
     return client
 
 
+@contextmanager
+def app_on_redis(app):
+    """The app on the Redis of TEST_REDIS_URL (flushed before and after) inside the block:
+    jobs go to their RQ queues instead of running in the request. Skips without
+    TEST_REDIS_URL. Yields the Redis client."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs TEST_REDIS_URL")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    saved = app.config.get("REDIS_URL")
+    app.config["REDIS_URL"] = url
+    app.extensions.pop("shop_redis", None)
+    try:
+        yield client
+    finally:
+        app.config["REDIS_URL"] = saved
+        app.extensions.pop("shop_redis", None)
+        client.flushdb()
+
+
 @pytest.fixture
 def runner(app, database):
     return app.test_cli_runner()

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import DealerPrice, Product, Shop
 from ..models.catalog import SEARCH_TEXT
 from .dealer_prices import dealer_unit_price
-from .validation import clean_text
+from .validation import clean_page_number, clean_text, page_count
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -47,14 +47,7 @@ class PartsPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _whole(raw, default: int, limit: int) -> int:
-    """A page number or size from a query string; anything unreadable is the default."""
-    text = str(raw or "").strip()
-    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else default
-    return min(max(value, 1), limit)
+        return page_count(self.total, self.per_page)
 
 
 def _escape_like(text: str) -> str:
@@ -69,7 +62,8 @@ def search_parts(shop: Shop, *, query=None, category=None, page=None,
     text = clean_text(query, field="q", label="Pencarian", limit=100, multiline=False)
     group = clean_text(category, field="category", label="Kategori", limit=50,
                        multiline=False)
-    page_no, size = _whole(page, 1, MAX_PAGE), _whole(per_page, PER_PAGE, MAX_PER_PAGE)
+    page_no = clean_page_number(page, 1, MAX_PAGE)
+    size = clean_page_number(per_page, PER_PAGE, MAX_PER_PAGE)
     where = [Product.store_id == shop.store_id, Product.is_active.is_(True)]
     if text:
         pattern = f"%{_escape_like(text.lower())}%"

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Order, OrderItem, OrderStatus, Shop
 from .labels import ORDER_STATUS_LABELS
 from .orders import transition
-from .validation import clean_text
+from .validation import clean_page_number, clean_text, page_count
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -31,19 +31,13 @@ class OrdersPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def _whole(raw, default: int, limit: int) -> int:
-    """A page number or size from a query string; anything unreadable is the default."""
-    text = str(raw or "").strip()
-    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else default
-    return min(max(value, 1), limit)
+        return page_count(self.total, self.per_page)
 
 
 def dealer_orders(shop: Shop, page=None, per_page=None) -> OrdersPage:
     """The shop's orders, newest first, one page of them."""
-    page_no, size = _whole(page, 1, MAX_PAGE), _whole(per_page, PER_PAGE, MAX_PER_PAGE)
+    page_no = clean_page_number(page, 1, MAX_PAGE)
+    size = clean_page_number(per_page, PER_PAGE, MAX_PER_PAGE)
     total = db.session.scalar(select(func.count()).select_from(Order)
                               .where(Order.shop_id == shop.id))
     orders = db.session.scalars(

@@ -62,6 +62,19 @@ def clean_text(value, *, field: str, label: str, required: bool = False, limit: 
     return text or None
 
 
+def clean_page_number(raw, default: int, limit: int) -> int:
+    """A page number or page size from a query string, 1 to `limit`; anything unreadable is
+    the default (a list page never refuses a bad link)."""
+    text = str(raw or "").strip()
+    value = int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else default
+    return min(max(value, 1), limit)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows fill, at least one."""
+    return max(1, -(-total // per_page))
+
+
 def is_product_code(code) -> bool:
     """Whether this is a product code as carts hold it: short one-line text, trimmed."""
     return (isinstance(code, str) and 0 < len(code) <= MAX_CODE and code == code.strip()

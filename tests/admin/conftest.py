@@ -12,6 +12,8 @@ from shop.extensions import db
 from shop.models import AdminUser, Store
 from shop.services.admin_users import save_admin
 
+from ..conftest import app_on_redis
+
 PASSWORD = "rahasia-123"
 _seq = itertools.count(1)
 
@@ -66,21 +68,5 @@ def on_redis(app, database):
     """The app on the Redis of TEST_REDIS_URL (flushed before and after) for one test: jobs
     go to their RQ queues instead of running in the request (no worker runs them unless the
     test starts one). Skips without TEST_REDIS_URL."""
-    import os
-
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("needs TEST_REDIS_URL")
-    import redis
-
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    saved = app.config.get("REDIS_URL")
-    app.config["REDIS_URL"] = url
-    app.extensions.pop("shop_redis", None)
-    try:
+    with app_on_redis(app) as client:
         yield client
-    finally:
-        app.config["REDIS_URL"] = saved
-        app.extensions.pop("shop_redis", None)
-        client.flushdb()

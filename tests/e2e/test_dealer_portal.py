@@ -6,7 +6,6 @@ number. Screenshots of each step on a phone (dealer) and a laptop (admin)."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -19,7 +18,7 @@ from shop.services.admin_users import save_admin
 from shop.services.otp_limits import MemoryLimits, OtpRules
 
 from ..factories import Factories
-from ..jobs.conftest import Gateway, _GatewayHandler, _Server
+from ..jobs.conftest import Gateway, serving_gateway
 
 pytestmark = pytest.mark.e2e
 
@@ -31,17 +30,8 @@ SHOP_PHONE = "628123456789"
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
     """The stand-in WhatsApp gateway: records what the shop sends (the login code)."""
-    recorder = Gateway()
-    server = _Server(("127.0.0.1", 0), _GatewayHandler)
-    server.gateway = recorder
-    recorder.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield recorder
-    recorder.release()
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving_gateway() as recorder:
+        yield recorder
 
 
 @pytest.fixture

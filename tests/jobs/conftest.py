@@ -31,6 +31,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -221,19 +222,28 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
 
 
-@pytest.fixture(scope="session")
-def gateway_server() -> Iterator[Gateway]:
+@contextmanager
+def serving_gateway() -> Iterator[Gateway]:
+    """A stand-in WhatsApp gateway on a free loopback port, for as long as the block runs."""
     gateway = Gateway()
     server = _Server(("127.0.0.1", 0), _GatewayHandler)
     server.gateway = gateway
     gateway.url = f"http://127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield gateway
-    gateway.release()
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    try:
+        yield gateway
+    finally:
+        gateway.release()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def gateway_server() -> Iterator[Gateway]:
+    with serving_gateway() as gateway:
+        yield gateway
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ Redis: jobs due at the commit run right after it), and the progress of a campaig
 
 from __future__ import annotations
 
-import os
 import signal
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -28,6 +27,7 @@ from shop.services.access import Scope
 from shop.services.bulk_messages import JOB_SECONDS, AudienceFilters
 from shop.unit_of_work import commit
 
+from ..conftest import app_on_redis
 from ..messages import text_of
 
 T = datetime(2026, 3, 2, 3, 0, 0, tzinfo=UTC)  # 10:00 in Jakarta
@@ -345,22 +345,8 @@ def test_a_customer_blocked_after_the_campaign_was_sent_does_not_get_it(make, fr
 def on_redis(app, committed):
     """The app on the Redis of TEST_REDIS_URL (flushed before and after), committing for
     real: a worker reads only committed rows."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("needs TEST_REDIS_URL")
-    import redis
-
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    saved = app.config.get("REDIS_URL")
-    app.config["REDIS_URL"] = url
-    app.extensions.pop("shop_redis", None)
-    try:
+    with app_on_redis(app):
         yield committed
-    finally:
-        app.config["REDIS_URL"] = saved
-        app.extensions.pop("shop_redis", None)
-        client.flushdb()
 
 
 def test_on_redis_later_slots_wait_in_rqs_schedule_and_a_worker_sends_only_whats_due(
