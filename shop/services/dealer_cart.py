@@ -55,10 +55,11 @@ class CartView:
 
 def _cart_id(shop: Shop, *, create: bool) -> int | None:
     """The shop's cart id; made on first use (one statement, safe under parallel adds)."""
-    if create:
-        statement = upsert(Cart).values(shop_id=shop.id, created_at=utcnow(),
-                                        updated_at=utcnow())
-        db.session.execute(statement.on_conflict_do_nothing(index_elements=["shop_id"]))
+    if create:  # made or touched, and its id, in one statement
+        now = utcnow()
+        statement = upsert(Cart).values(shop_id=shop.id, created_at=now, updated_at=now)
+        return db.session.execute(statement.on_conflict_do_update(
+            index_elements=["shop_id"], set_={"updated_at": now}).returning(Cart.id)).scalar_one()
     return db.session.scalar(select(Cart.id).where(Cart.shop_id == shop.id))
 
 
@@ -90,12 +91,14 @@ def add_to_cart(shop: Shop, product_id, qty) -> CartItem:
     now = utcnow()
     statement = upsert(CartItem).values(cart_id=cart_id, product_id=product.id, qty=qty,
                                         created_at=now, updated_at=now)
-    db.session.execute(statement.on_conflict_do_update(
+    item_id = db.session.execute(statement.on_conflict_do_update(
         index_elements=["cart_id", "product_id"],
-        set_={"qty": CartItem.__table__.c.qty + statement.excluded.qty, "updated_at": now}))
-    db.session.expire_all()
-    return db.session.scalar(select(CartItem).where(CartItem.cart_id == cart_id,
-                                                    CartItem.product_id == product.id))
+        set_={"qty": CartItem.__table__.c.qty + statement.excluded.qty, "updated_at": now}
+    ).returning(CartItem.id)).scalar_one()
+    if current is not None:  # the row changed under the session: read it again
+        db.session.expire(current)
+        return current
+    return db.session.get(CartItem, item_id)
 
 
 def _own_item(shop: Shop, item_id) -> CartItem:
