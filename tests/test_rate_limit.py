@@ -1,12 +1,22 @@
 """Checkout is rate limited per client address, with a readable answer."""
 
+import pytest
 from sqlalchemy import func, select
 
-from shop.extensions import db
+from shop.extensions import db, limiter
 from shop.models import Order
 
 from .conftest import make_test_app
 from .factories import Factories
+
+
+@pytest.fixture(autouse=True)
+def limits_off_afterwards(tmp_path):
+    """The limiter is one object, bound by the last app made: leave it bound to an app with
+    limits off, as every other test app is, so no later test meets this test's limits."""
+    yield
+    make_test_app(f"sqlite:///{tmp_path / 'after.db'}")
+    assert limiter.enabled is False
 
 
 def test_too_many_checkouts_from_one_address_get_a_clear_429(tmp_path):
