@@ -76,6 +76,12 @@ def sign_in_dealer(page: Page, gateway: Gateway, pages) -> None:
     page.wait_for_url(re.compile(r"/portal/?$"))
 
 
+def fits_the_phone(page: Page) -> None:
+    """Nothing makes the page scroll sideways on the phone."""
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], (page.url, width)
+
+
 def add_part(page: Page, code: str, qty: int) -> None:
     card = page.locator(f"article.product[data-code='{code}']")
     card.locator("input[name=qty]").fill(str(qty))
@@ -88,15 +94,18 @@ def test_dealer_orders_admin_approves_and_the_dealer_sees_the_so_number(
     dealer = pages.open()
     sign_in_dealer(dealer, gateway, pages)
     expect(dealer.locator("article.product")).to_have_count(4)
+    fits_the_phone(dealer)
     pages.screenshot(dealer, "2-parts")
 
     add_part(dealer, "OLI-MPX2", 3)
     add_part(dealer, "KAMPAS-REM", 2)
     dealer.goto("/portal/cart")
     expect(dealer.locator("#cart-total")).to_have_text("Rp 211.000")
+    fits_the_phone(dealer)
     pages.screenshot(dealer, "3-cart")
     dealer.goto("/portal/checkout")
     dealer.fill("textarea[name=notes]", "Kirim hari Senin")
+    fits_the_phone(dealer)
     pages.screenshot(dealer, "4-review")
     dealer.locator("form[action$='/portal/checkout'] button[type=submit]").click()
     dealer.wait_for_url(re.compile(r"/portal/orders/c[0-9a-z]{25}$"))
@@ -141,6 +150,7 @@ def test_dealer_orders_admin_approves_and_the_dealer_sees_the_so_number(
     expect(dealer.locator("body")).to_contain_text(so_number)
     dealer.goto(f"/portal/orders/{order_id}")
     expect(dealer.locator(".so-number")).to_have_text(so_number)
+    fits_the_phone(dealer)
     pages.screenshot(dealer, "8-approved-with-so")
     approved = [r.text for r in gateway.to(SHOP_PHONE) if r.text and so_number in r.text]
     assert approved and "disetujui" in approved[0]
