@@ -68,9 +68,11 @@ def code_sent_to(gateway: Gateway, phone: str) -> str:
 def sign_in_dealer(page: Page, gateway: Gateway, pages) -> None:
     page.goto("/portal/login")
     page.fill("input[name=login]", "0812-3456-789")  # written as people write it
+    fits_the_phone(page)
     pages.screenshot(page, "1-login")
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/portal/login/code"))
+    fits_the_phone(page)
     page.fill("input[name=code]", code_sent_to(gateway, SHOP_PHONE))
     page.locator("form[action$='/portal/login/code'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/portal/?$"))
@@ -148,6 +150,7 @@ def test_dealer_orders_admin_approves_and_the_dealer_sees_the_so_number(
 
     dealer.goto("/portal/orders")
     expect(dealer.locator("body")).to_contain_text(so_number)
+    fits_the_phone(dealer)
     dealer.goto(f"/portal/orders/{order_id}")
     expect(dealer.locator(".so-number")).to_have_text(so_number)
     fits_the_phone(dealer)
