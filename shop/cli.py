@@ -66,10 +66,12 @@ def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
 
 def register_cli(app: Flask) -> None:
     """Attach the shop's commands to `flask`."""
+    from .api_keys_cli import register_api_key_cli
     from .erp_cli import register_erp_cli
     from .jobs.cli import register_job_cli
 
     register_job_cli(app)
+    register_api_key_cli(app)
     register_erp_cli(app)
 
     @app.cli.command("seed-demo")

@@ -3,6 +3,7 @@
 One module per concept; everything is importable from `shop.models` as before.
 """
 
+from .api_keys import ApiKey
 from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, new_public_id, utcnow
 from .catalog import Product, ProductPhoto, StockMovement
 from .customers import Customer, CustomerStatus, CustomerType, Gender, MembershipLevel
@@ -43,7 +44,7 @@ from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
 __all__ = [
     "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES", "AdminRole",
-    "AdminUser", "Campaign", "Carrier", "Cart", "CartItem", "Channel", "Customer",
+    "AdminUser", "ApiKey", "Campaign", "Carrier", "Cart", "CartItem", "Channel", "Customer",
     "CustomerStatus", "CustomerType", "DealerPrice", "EventKind", "Gender", "LegacyPart",
     "LegacySalesOrder", "LegacySalesOrderLine", "LegacySalesman", "LegacyState", "LegacyStock",
     "LegacyToko", "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money", "Notification",
