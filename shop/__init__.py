@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .api.bot import bp as bot_bp
+    from .api.whatsapp import bp as whatsapp_bp
     from .health import bp as health_bp
     from .portal import api_bp as portal_api_bp
     from .portal import bp as portal_bp
@@ -55,12 +56,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(tracking_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(bot_bp)
+    app.register_blueprint(whatsapp_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(portal_api_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(health_bp)
     csrf.exempt(api_bp)
     csrf.exempt(bot_bp)  # a bearer key only, which no browser sends by itself
+    csrf.exempt(whatsapp_bp)  # a bearer token or the provider's signature only
     csrf.exempt(portal_api_bp)  # signed in by a bearer header only, which no other site sends
     from .admin import init_admin
 

@@ -48,6 +48,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WHATSAPP_CLOUD_API_URL": env.get("WHATSAPP_CLOUD_API_URL",
                                           "https://graph.facebook.com/v21.0"),
         "WHATSAPP_CLOUD_PHONE_NUMBER_ID": env.get("WHATSAPP_CLOUD_PHONE_NUMBER_ID", ""),
+        #: Inbound messages (POST /api/whatsapp/webhook): the generic gateway's Bearer token,
+        #: and the Cloud API's verify token (GET handshake) and app secret (signature). Empty
+        #: refuses that format.
+        "WHATSAPP_WEBHOOK_TOKEN": env.get("WHATSAPP_WEBHOOK_TOKEN", ""),
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN", ""),
+        "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET", ""),
         #: Email to customers who gave an address: smtp://, smtp+starttls:// or smtps://
         #: (user:password@host:port); empty sends no email.
         "SMTP_URL": env.get("SMTP_URL", ""),

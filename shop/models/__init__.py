@@ -8,6 +8,7 @@ from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, new_publi
 from .catalog import Product, ProductPhoto, StockMovement
 from .customers import Customer, CustomerStatus, CustomerType, Gender, MembershipLevel
 from .dealers import SalesStaff, Shop, StaffPosition
+from .inbound import InboundMessage
 from .legacy import (
     LegacyPart,
     LegacySalesman,
@@ -45,7 +46,8 @@ from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 __all__ = [
     "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES", "AdminRole",
     "AdminUser", "ApiKey", "Campaign", "Carrier", "Cart", "CartItem", "Channel", "Customer",
-    "CustomerStatus", "CustomerType", "DealerPrice", "EventKind", "Gender", "LegacyPart",
+    "CustomerStatus", "CustomerType", "DealerPrice", "EventKind", "Gender", "InboundMessage",
+    "LegacyPart",
     "LegacySalesOrder", "LegacySalesOrderLine", "LegacySalesman", "LegacyState", "LegacyStock",
     "LegacyToko", "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money", "Notification",
     "NotificationChannel", "NotificationStatus", "Order", "OrderEvent", "OrderItem", "OrderStatus",

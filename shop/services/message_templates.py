@@ -432,6 +432,12 @@ Reason: {{ reason }}"""),
         defaults={"id": ("Pesan dari {{ store_name }}", "{{ body }}"),
                   "en": ("A message from {{ store_name }}", "{{ body }}")},
     ),
+    "chat_reply": Spec(
+        title="Balasan perintah WhatsApp (!katalog ...)", about_order=False,
+        variables={"body": "Teks balasan perintah"},
+        sample={"body": "📋 Katalog Burger China"},
+        defaults={"id": ("Balasan", "{{ body }}"), "en": ("Reply", "{{ body }}")},
+    ),
 }
 for _status, (_title, _id_head, _en_head) in _STATUS_TITLES.items():
     if _status == "SHIPPED":
