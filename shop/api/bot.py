@@ -2,22 +2,30 @@
 needs `Authorization: Bearer <key>` with a live key of the store (made in the back office or
 by `flask create-api-key`); a key in the query string is refused even when it is valid (URLs
 end up in logs and proxies). The key decides the store; `customerId` or `phone` decides
-whose orders a call may reach. The views parse and format; shop.services.bot_tools decides."""
+whose orders a call may reach. The views parse and format; shop.services.bot_tools decides.
+
+Each tool is registered once with `@bot_tool(...)`: that gives it its endpoint, its entry in
+GET /api/bot/tools (the definitions an LLM is given) and in the OpenAPI document, all from
+the one input model that validates the call, and lets the support chat run it
+(`run_tool`) exactly as the endpoint does."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, g, jsonify, request
+from pydantic import BaseModel
 
-from ..errors import BadRequest, NotSignedIn
+from ..errors import NotSignedIn, ShopError
 from ..extensions import db
-from ..models import ApiKey
+from ..models import ApiKey, Store
 from ..portal.auth import bearer_token
 from ..services.api_keys import authenticate_api_key
-from ..services.bot_tools import ShipmentInfo, TrackedOrder, track_order
-from ..services.money import money_json
+from ..services.bot_tools import track_order
 from ..unit_of_work import commit
+from .bot_answers import TrackAnswer, TrackInput, track_json
+from .schema import Schema, documented, parse_body
 
 bp = Blueprint("bot", __name__, url_prefix="/api/bot")
 
@@ -56,58 +64,92 @@ def current_key() -> ApiKey:
     return g.bot_key
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("Body harus berupa objek JSON.")
-    return body
+@dataclass(frozen=True)
+class Tool:
+    """One tool of the support bot: its name for the model, what it is for, the model that
+    validates its input, and the operation that answers it."""
+
+    name: str
+    description: str
+    path: str
+    input: type[BaseModel]
+    run: Callable[[Store, BaseModel], dict]
+
+    def definition(self) -> dict:
+        """The tool as the Messages API takes it (name, description, input_schema)."""
+        return {"name": self.name, "description": self.description,
+                "input_schema": self.input.model_json_schema()}
 
 
-def iso(value: datetime | None) -> str | None:
-    """A moment in UTC as seed 002 writes it: 2025-11-26T00:00:00Z."""
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+#: Every tool by name, in the order they are registered.
+TOOLS: dict[str, Tool] = {}
 
 
-def _customer(body: dict) -> dict:
-    return {"customer_ref": body.get("customerId"), "phone": body.get("phone")}
+def bot_tool(name: str, path: str, *, input: type[BaseModel], answer: type[BaseModel],
+             description: str, errors: tuple[int, ...] = (400, 404, 422)) -> Callable:
+    """Register `run(store, payload) -> dict` as the tool `name` at POST /api/bot<path>."""
+
+    def register(run: Callable[[Store, BaseModel], dict]) -> Callable:
+        def view():
+            answered = run(current_key().store, parse_body(input))
+            commit()
+            return jsonify(answered)
+
+        view.__name__ = view.__qualname__ = run.__name__
+        view.__doc__ = run.__doc__
+        documented(answer=answer, body=input, security="botKey", errors=errors)(view)
+        bp.add_url_rule(path, endpoint=run.__name__, view_func=view, methods=["POST"])
+        TOOLS[name] = Tool(name, description, path, input, run)
+        return run
+
+    return register
 
 
-@bp.post("/order/track")
-def order_track():
+def run_tool(store: Store, name: str, arguments: dict) -> tuple[bool, dict]:
+    """Run a tool as its endpoint would (for the support chat): (ok, answer or error JSON).
+    A refusal is an answer the model reads, not an exception; the caller commits."""
+    tool = TOOLS.get(name)
+    if tool is None:
+        return False, {"success": False, "error": f"Tool {name!r} tidak ada.",
+                       "code": "not_found"}
+    try:
+        return True, tool.run(store, parse_body(tool.input, arguments))
+    except ShopError as error:
+        return False, error.to_json()
+
+
+class ToolDefinition(Schema):
+    name: str
+    description: str
+    input_schema: dict
+    endpoint: str
+
+
+class ToolsAnswer(Schema):
+    """The tool definitions, ready for LLM function calling."""
+
+    success: bool
+    tools: list[ToolDefinition]
+
+
+@bp.get("/tools")
+@documented(answer=ToolsAnswer, security="botKey", errors=())
+def tools():
+    """The definitions of every bot tool (name, description, JSON schema of the input)."""
+    return jsonify({"success": True, "tools": [
+        {**tool.definition(), "endpoint": f"{bp.url_prefix}{tool.path}"}
+        for tool in TOOLS.values()]})
+
+
+def _customer(payload) -> dict:
+    return {"customer_ref": payload.customerId, "phone": payload.phone}
+
+
+@bot_tool("track_order", "/order/track", input=TrackInput, answer=TrackAnswer,
+          description="Lacak pesanan pelanggan: status, kurir, nomor resi dengan link "
+                      "pelacakan, lokasi terakhir dan estimasi tiba. Pakai saat pelanggan "
+                      "bertanya di mana pesanannya, kapan sampai, atau sudah dikirim belum.")
+def order_track(store: Store, payload: TrackInput) -> dict:
     """track_order: the customer's order, its parcel with the carrier's link, its status."""
-    body = _body()
-    order_ref = body.get("orderNumber")
-    if order_ref is None or order_ref == "":
-        order_ref = body.get("orderId")  # the order's id works as well as its number
-    tracked = track_order(current_key().store, order_ref=order_ref, **_customer(body))
-    return jsonify(track_json(tracked))
-
-
-def shipment_json(parcel: ShipmentInfo, number: str) -> dict:
-    return {
-        "orderNumber": number, "trackingNumber": parcel.tracking_number,
-        "carrier": parcel.carrier, "carrierName": parcel.carrier_name,
-        "trackingUrl": parcel.tracking_url, "status": parcel.status,
-        "currentLocation": parcel.current_location,
-        "estimatedDelivery": iso(parcel.estimated_delivery),
-        "shippedAt": iso(parcel.shipped_at),
-    }
-
-
-def track_json(tracked: TrackedOrder) -> dict:
-    """Seed 002's answer (success, tracking, orderStatus) with the order beside it;
-    `tracking` is null until the order is shipped."""
-    return {
-        "success": True,
-        "tracking": shipment_json(tracked.shipment, tracked.number)
-        if tracked.shipment else None,
-        "orderStatus": tracked.status.value,
-        "order": {
-            "id": tracked.id, "orderNumber": tracked.number, "status": tracked.status.value,
-            "paymentStatus": tracked.payment_status.value, "total": money_json(tracked.total),
-            "courier": tracked.courier, "createdAt": iso(tracked.created_at),
-        },
-        "shipments": [shipment_json(p, tracked.number) for p in tracked.shipments],
-    }
+    order_ref = payload.orderNumber or payload.orderId  # the id works as well as the number
+    return track_json(track_order(store, order_ref=order_ref, **_customer(payload)))

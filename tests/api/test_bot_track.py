@@ -140,25 +140,26 @@ def test_given_a_key_of_another_store_then_its_orders_are_not_found(client, make
     assert "JNE123456789" not in answer.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"orderNumber": "ORD-1"}, "customerId"),
-    ({"customerId": "", "phone": "", "orderNumber": "ORD-1"}, "customerId"),
-    ({"customerId": 5, "orderNumber": "ORD-1"}, "customerId"),
-    ({"phone": "12", "orderNumber": "ORD-1"}, "phone"),
-    ({"phone": ["0812"], "orderNumber": "ORD-1"}, "phone"),
+@pytest.mark.parametrize("body, field, status", [
+    ({"orderNumber": "ORD-1"}, "customerId", 422),
+    ({"customerId": "", "phone": "", "orderNumber": "ORD-1"}, "customerId", 422),
+    ({"customerId": 5, "orderNumber": "ORD-1"}, "customerId", 400),  # a wrong type: malformed
+    ({"phone": "12", "orderNumber": "ORD-1"}, "phone", 422),
+    ({"phone": ["0812"], "orderNumber": "ORD-1"}, "phone", 400),
 ])
-def test_given_no_or_a_bad_customer_then_422(client, burger, key, body, field):
+def test_given_no_or_a_bad_customer_then_refused(client, burger, key, body, field, status):
     answer = client.post(TRACK, json=body, headers=bearer(key))
-    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert answer.status_code == status, answer.get_data(as_text=True)
     assert answer.get_json()["success"] is False and field in answer.get_json()["fields"]
 
 
-@pytest.mark.parametrize("order", [None, "", "  ", 7, ["ORD-1"]])
-def test_given_no_or_a_bad_order_number_then_422(client, make, burger, key, order):
+@pytest.mark.parametrize("order, status", [(None, 422), ("", 422), ("  ", 422), (7, 400),
+                                           (["ORD-1"], 400)])
+def test_given_no_or_a_bad_order_number_then_refused(client, make, burger, key, order, status):
     placed = make.order(burger, items=[("FRIES", 1)])
     answer = client.post(TRACK, json={"customerId": placed.customer.public_id,
                                       "orderNumber": order}, headers=bearer(key))
-    assert answer.status_code == 422 and "orderNumber" in answer.get_json()["fields"]
+    assert answer.status_code == status and "orderNumber" in answer.get_json()["fields"]
 
 
 @pytest.mark.parametrize("ref", ["x" * 500, "ORD-\x00-1", "cu_" + "z" * 100])
