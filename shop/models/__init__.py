@@ -5,7 +5,8 @@ One module per concept; everything is importable from `shop.models` as before.
 
 from .api_keys import ApiKey
 from .base import CENT, Money, StrEnumType, UTCDateTime, new_order_id, new_public_id, utcnow
-from .catalog import Product, ProductPhoto, StockMovement
+from .catalog import Billing, Product, ProductPhoto, StockMovement
+from .chat import ChatConversation, ChatTurn, FaqEntry
 from .customers import Customer, CustomerStatus, CustomerType, Gender, MembershipLevel
 from .dealers import SalesStaff, Shop, StaffPosition
 from .inbound import InboundMessage
@@ -45,11 +46,11 @@ from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
 __all__ = [
     "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES", "AdminRole",
-    "AdminUser", "ApiKey", "Campaign", "Carrier", "Cart", "CartItem", "Channel", "Customer",
-    "CustomerStatus", "CustomerType", "DealerPrice", "EventKind", "Gender", "InboundMessage",
-    "LegacyPart",
-    "LegacySalesOrder", "LegacySalesOrderLine", "LegacySalesman", "LegacyState", "LegacyStock",
-    "LegacyToko", "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money", "Notification",
+    "AdminUser", "ApiKey", "Billing", "Campaign", "Carrier", "Cart", "CartItem", "Channel",
+    "ChatConversation", "ChatTurn", "Customer", "CustomerStatus", "CustomerType", "DealerPrice",
+    "EventKind", "FaqEntry", "Gender", "InboundMessage", "LegacyPart", "LegacySalesOrder",
+    "LegacySalesOrderLine", "LegacySalesman", "LegacyState", "LegacyStock", "LegacyToko",
+    "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money", "Notification",
     "NotificationChannel", "NotificationStatus", "Order", "OrderEvent", "OrderItem", "OrderStatus",
     "Payment", "PaymentMethod", "PaymentRecordStatus", "PaymentStatus", "Product", "ProductPhoto",
     "SalesStaff", "Serial", "Shipment", "ShipmentStatus", "Shop", "ShopOtp", "ShopSession",

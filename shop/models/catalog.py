@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,7 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Money, UTCDateTime, utcnow
+from .base import Money, StrEnumType, UTCDateTime, utcnow
+
+
+class Billing(enum.StrEnum):
+    """How a product's price is meant: once per unit, or per month of a subscription (seed
+    001's server packages: the quantity ordered is the number of months, 1 to 12)."""
+
+    ONCE = "once"
+    MONTHLY = "monthly"
 
 
 class Product(db.Model):
@@ -40,6 +49,9 @@ class Product(db.Model):
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(String(50))
     price: Mapped[Decimal] = mapped_column(Money)
+    #: MONTHLY: `price` is per month and an order line's qty counts months.
+    billing: Mapped[Billing] = mapped_column(StrEnumType(Billing, 16), default=Billing.ONCE,
+                                             server_default=Billing.ONCE.value)
     #: Free attributes shown with the product, e.g. {"RAM": "1GB", "CPU": "1 CPU"}.
     attributes: Mapped[dict] = mapped_column(JSON, default=dict)
     #: Units on hand; None means not tracked (made to order, unlimited).

@@ -160,6 +160,8 @@ class Order(db.Model):
     shipping_address: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
     admin_notes: Mapped[str | None] = mapped_column(Text)
+    #: What the store delivered, given when the order is completed (seed 001's server id).
+    reference: Mapped[str | None] = mapped_column(String(100))
     #: Client-chosen key that makes a resubmitted checkout return the first order.
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
     #: The language the customer ordered in; their messages are written in it.
