@@ -54,6 +54,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WHATSAPP_WEBHOOK_TOKEN": env.get("WHATSAPP_WEBHOOK_TOKEN", ""),
         "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN", ""),
         "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET", ""),
+        #: Calls a minute per bot API key (/api/bot/*).
+        "BOT_API_RATE_LIMIT": env.get("BOT_API_RATE_LIMIT", "120 per minute"),
+        #: The support chat's model (POST /api/bot/chat, /store/<slug>/chat) through the
+        #: Messages API; no key answers 503. The base URL is for a proxy or a local stand-in.
+        "ANTHROPIC_API_KEY": env.get("ANTHROPIC_API_KEY", ""),
+        "ANTHROPIC_BASE_URL": env.get("ANTHROPIC_BASE_URL", ""),
+        "CHAT_MODEL": env.get("CHAT_MODEL", "claude-sonnet-4-5"),
+        "CHAT_MAX_TOKENS": int(env.get("CHAT_MAX_TOKENS", "1024")),
         #: Email to customers who gave an address: smtp://, smtp+starttls:// or smtps://
         #: (user:password@host:port); empty sends no email.
         "SMTP_URL": env.get("SMTP_URL", ""),

@@ -153,3 +153,6 @@ def order_track(store: Store, payload: TrackInput) -> dict:
     """track_order: the customer's order, its parcel with the carrier's link, its status."""
     order_ref = payload.orderNumber or payload.orderId  # the id works as well as the number
     return track_json(track_order(store, order_ref=order_ref, **_customer(payload)))
+
+
+from . import bot_chat  # noqa: E402, F401  (the chat endpoint lives beside the tools)
