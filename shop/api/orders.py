@@ -13,6 +13,8 @@ from ..services.validation import check_characters
 from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp
+from .order_schemas import CheckoutAnswer, CheckoutBody
+from .schema import documented
 
 TEXT_FIELDS = ("name", "phone", "address", "email", "courier", "payment_method", "notes",
                "idempotency_key")
@@ -24,6 +26,8 @@ def _checkout_limit() -> str:
 
 @bp.post("/orders/create-from-checkout")
 @limiter.limit(_checkout_limit)
+@documented(answer=CheckoutAnswer, body=CheckoutBody, status=201,
+            answers={200: CheckoutAnswer}, errors=(400, 404, 409, 422, 429))
 def create_from_checkout():
     """Create the customer (if new) and the order; 201, or 200 for a repeated key."""
     body = request.get_json(silent=True)

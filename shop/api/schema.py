@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from flask import Flask, request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from ..errors import BadRequest, InvalidInput
@@ -34,6 +34,8 @@ SECURITY_SCHEMES = {
                                     "X-Hub-Signature-256 signature."},
 }
 REF_TEMPLATE = "#/components/schemas/{model}"
+#: Money in an answer: a decimal string in rupiah with two decimals (money_json).
+Money = Annotated[str, Field(pattern=r"^-?\d+\.\d{2}$", examples=["25000.00"])]
 M = TypeVar("M", bound=BaseModel)
 #: Error kinds that are a value the shop refuses (422) rather than a malformed request (400).
 REFUSED_VALUES = ("missing", "too_long", "too_short", "string_too_long", "string_too_short",
@@ -145,10 +147,23 @@ def _openapi_path(rule: str) -> tuple[str, list[dict]]:
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict]:
+    """One parameter per field; a query string has no null, so an optional field is its
+    other type, and its description is the parameter's."""
     schema = model.model_json_schema(ref_template=REF_TEMPLATE)
     required = set(schema.get("required", ()))
-    return [{"name": name, "in": "query", "required": name in required, "schema": prop}
-            for name, prop in schema.get("properties", {}).items()]
+    parameters = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = {key: value for key, value in prop.items() if key not in ("title", "default")}
+        description = prop.pop("description", None)
+        kinds = [kind for kind in prop.pop("anyOf", ()) if kind != {"type": "null"}]
+        if len(kinds) == 1:
+            prop = {**kinds[0], **prop}
+        elif kinds:
+            prop["anyOf"] = kinds
+        parameters.append({"name": name, "in": "query", "required": name in required,
+                           "schema": prop, **({"description": description}
+                                              if description else {})})
+    return parameters
 
 
 def documented_routes(app: Flask) -> list[tuple[str, str, Operation]]:

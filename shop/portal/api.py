@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from flask_babel import get_locale
 
+from ..api.schema import documented, parse_body
 from ..errors import BadRequest, NotSignedIn
 from ..extensions import limiter
 from ..services import dealer_cart
@@ -18,6 +19,7 @@ from ..services.otp import logout, request_otp, verify_otp
 from ..unit_of_work import commit
 from ..web import public_base_url
 from . import answers, api_bp
+from . import schemas as S
 from .auth import api_session, bearer_token, client_details, forget_session, rate_limit_key
 
 #: The calls that need no session: asking for a code and trading it for a token.
@@ -54,6 +56,7 @@ def not_signed_in(error: NotSignedIn):
 
 
 @api_bp.post("/auth/request-otp")
+@documented(answer=S.OtpSentAnswer, body=S.OtpRequestBody, errors=(400, 422, 429))
 def request_code():
     """Send a code to the shop's WhatsApp; the same answer for numbers no shop has."""
     sent = request_otp(**_login_fields(_body()))
@@ -62,6 +65,7 @@ def request_code():
 
 
 @api_bp.post("/auth/verify-otp")
+@documented(answer=S.SessionAnswer, body=S.OtpVerifyBody, errors=(400, 401, 422, 429))
 def verify_code():
     """Trade a right code for a 7-day session token."""
     body = _body()
@@ -72,6 +76,7 @@ def verify_code():
 
 
 @api_bp.post("/auth/logout")
+@documented(answer=S.MessageAnswer, security="shopToken", errors=(429,))
 def sign_out():
     """Revoke the token: every later call with it answers 401."""
     logout(bearer_token())
@@ -80,6 +85,7 @@ def sign_out():
 
 
 @api_bp.get("/auth/me")
+@documented(answer=S.SessionAnswer, security="shopToken", errors=(429,))
 def me():
     """The signed-in shop and when its session ends."""
     current = api_session()
@@ -88,6 +94,7 @@ def me():
 
 
 @api_bp.get("/products")
+@documented(answer=S.PartsAnswer, query=S.PartsQuery, security="shopToken", errors=(400, 422, 429))
 def products():
     """The distributor's parts at the shop's prices: search, category, pages."""
     args, shop = request.args, api_session().shop
@@ -99,6 +106,7 @@ def products():
 
 
 @api_bp.get("/products/<int:product_id>")
+@documented(answer=S.PartAnswer, security="shopToken", errors=(404, 429))
 def product(product_id: int):
     """One part at the shop's price, with its stock."""
     shop = api_session().shop
@@ -107,6 +115,7 @@ def product(product_id: int):
 
 
 @api_bp.get("/products/<int:product_id>/stock")
+@documented(answer=S.StockAnswer, security="shopToken", errors=(404, 429))
 def product_stock(product_id: int):
     """What the legacy ERP can sell of one part, read from it now (else as last synced)."""
     shop = api_session().shop
@@ -117,12 +126,15 @@ def product_stock(product_id: int):
 
 
 @api_bp.get("/cart")
+@documented(answer=S.CartAnswer, security="shopToken", errors=(429,))
 def cart():
     """The shop's cart at its prices of the moment."""
     return _cart_answer()
 
 
 @api_bp.post("/cart/add")
+@documented(answer=S.CartAnswer, body=S.AddToCartBody, security="shopToken",
+            errors=(400, 404, 409, 422, 429))
 def add_to_cart():
     """Add a part (or more of it) to the cart."""
     body = _body(required=True)
@@ -133,6 +145,8 @@ def add_to_cart():
 
 
 @api_bp.put("/cart/item/<int:item_id>")
+@documented(answer=S.CartAnswer, body=S.QuantityBody, security="shopToken",
+            errors=(400, 404, 409, 422, 429))
 def set_quantity(item_id: int):
     """Change one cart line's quantity."""
     body = _body(required=True)
@@ -142,6 +156,7 @@ def set_quantity(item_id: int):
 
 
 @api_bp.delete("/cart/item/<int:item_id>")
+@documented(answer=S.CartAnswer, security="shopToken", errors=(404, 429))
 def remove_item(item_id: int):
     """Take one line out of the cart."""
     dealer_cart.remove_cart_item(api_session().shop, item_id)
@@ -150,6 +165,7 @@ def remove_item(item_id: int):
 
 
 @api_bp.delete("/cart/clear")
+@documented(answer=S.CartAnswer, security="shopToken", errors=(429,))
 def clear_cart():
     """Empty the cart."""
     removed = dealer_cart.clear_cart(api_session().shop)
@@ -158,14 +174,15 @@ def clear_cart():
 
 
 @api_bp.post("/cart/checkout")
+@documented(answer=S.OrderAnswer, body=S.CheckoutCartBody, security="shopToken", status=201,
+            answers={200: S.OrderAnswer}, errors=(400, 409, 422, 429))
 def checkout():
     """Place the cart as a B2B order (PENDING); 201, or 200 with the same order for a
     repeated idempotency key."""
-    body = _body()
+    body = parse_body(S.CheckoutCartBody, _body())
     shop = api_session().shop
     placed = dealer_cart.checkout_cart(
-        shop, notes=_text(body, "notes", required=False),
-        idempotency_key=_text(body, "idempotency_key", required=False),
+        shop, notes=body.notes, idempotency_key=body.idempotency_key,
         base_url=public_base_url(), locale=str(get_locale() or "id"))
     commit()
     order = dealer_order(shop, placed.id)
@@ -174,6 +191,7 @@ def checkout():
 
 
 @api_bp.get("/orders")
+@documented(answer=S.OrdersAnswer, query=S.PageQuery, security="shopToken", errors=(429,))
 def orders():
     """The shop's orders, newest first, a page of them."""
     shop = api_session().shop
@@ -185,6 +203,7 @@ def orders():
 
 
 @api_bp.get("/orders/<order_id>")
+@documented(answer=S.OrderAnswer, security="shopToken", errors=(404, 429))
 def order(order_id: str):
     """One of the shop's orders with its lines, status and SO number."""
     shop = api_session().shop
@@ -193,11 +212,13 @@ def order(order_id: str):
 
 
 @api_bp.post("/orders/<order_id>/cancel")
+@documented(answer=S.OrderAnswer, body=S.CancelBody, security="shopToken",
+            errors=(400, 404, 409, 422, 429))
 def cancel_order(order_id: str):
     """Cancel one of the shop's orders while it is PENDING."""
     shop = api_session().shop
     cancelled = cancel_dealer_order(shop, order_id,
-                                    reason=_text(_body(), "reason", required=False))
+                                    reason=parse_body(S.CancelBody, _body()).reason)
     commit()
     return jsonify({"success": True, "order": answers.order_json(cancelled, shop)})
 

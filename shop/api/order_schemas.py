@@ -1,0 +1,73 @@
+"""The bodies of POST /api/orders/create-from-checkout (seed 000): what a headless
+storefront sends and what it gets back. The view's own parsing is more tolerant than a
+strict model (a qty as a number or its digits, the service's field-by-field refusals), so
+these models describe the accepted forms; the checkout operation decides what is refused."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from ..models import OrderStatus, PaymentStatus
+from .schema import Money, Schema
+
+#: A quantity as a whole number or its digits as text.
+Quantity = int | Annotated[str, Field(pattern=r"^\s*\d+\s*$")]
+
+
+class CheckoutItem(Schema):
+    code: str | None = Field(None, description="The product's code (e.g. BURGER-01).")
+    qty: Quantity | None = Field(None, description="How many, 1 to 999: a number or digits.")
+
+
+class CheckoutBody(Schema):
+    """A checkout: the store, the cart and the buyer; unknown keys are ignored."""
+
+    store: str = Field(description="The store's slug.")
+    items: list[CheckoutItem] | None = None
+    name: str | None = None
+    phone: str | None = Field(None, description="The buyer's number, any usual form.")
+    address: str | None = None
+    email: str | None = None
+    courier: str | None = None
+    payment_method: str | None = Field(None, description="bank_transfer, e_wallet or cod.")
+    notes: str | None = None
+    idempotency_key: str | None = Field(
+        None, description="Sent again with the same checkout: the same order, 200.")
+    locale: str | None = Field(None, description='"en" for English messages, else Indonesian.')
+
+
+class PlacedLine(Schema):
+    code: str
+    name: str
+    qty: int
+    unit_price: Money
+    subtotal: Money
+
+
+class PlacedOrderJson(Schema):
+    id: str
+    number: str
+    status: OrderStatus
+    payment_status: PaymentStatus
+    subtotal: Money
+    discount: Money
+    shipping_fee: Money
+    total: Money
+    items: list[PlacedLine]
+
+
+class PlacedCustomer(Schema):
+    id: str = Field(description="The customer's public id (the bot tools' customerId).")
+    name: str
+    phone: str
+
+
+class CheckoutAnswer(Schema):
+    """The order placed (201), or the same order for a repeated idempotency key (200)."""
+
+    success: bool
+    order: PlacedOrderJson
+    customer: PlacedCustomer
+    trackingUrl: str
