@@ -1,0 +1,54 @@
+"""Seed 002's test flows at the API level, on seed 002's own data (tests/seed002.py): "Mana
+pesanan saya ORD-2025-001?" (track_order), "Sudah terbayar belum?" (verify_payment) and
+"Apakah Kaos Basic Crewneck masih ada?" (check_inventory)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shop.extensions import db
+from shop.models import OrderStatus, Payment, PaymentStatus, Product, Shipment
+from tests import seed002
+from tests.seed002 import bearer, bot_key
+
+
+@pytest.fixture
+def seed(make):
+    return seed002.build(make)
+
+
+@pytest.fixture
+def key(seed):
+    return bot_key(seed.store)
+
+
+def test_given_the_seed_then_its_rows_are_seed_002s(seed):
+    order = seed.order
+    assert order.number == "ORD-2025-001" and order.status == OrderStatus.SHIPPED
+    assert order.payment_status == PaymentStatus.PAID and str(order.total) == "150000.00"
+    assert seed.customer.name == "Adi Mulyana" and seed.customer.phone == "6281234567890"
+    payment = db.session.scalars(select(Payment).where(Payment.order_id == order.id)).one()
+    assert payment.reference == "TRX-123456" and payment.method == "bank_transfer"
+    parcel = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id)).one()
+    assert parcel.tracking_number == "JNE123456789" and parcel.current_location == "Jakarta"
+    stock = {p.code: p.stock for p in db.session.scalars(
+        select(Product).where(Product.store_id == seed.store.id))}
+    assert stock == {"KAOS-001": 50, "CELANA-001": 30, "DRESS-001": 0}
+
+
+def test_flow_1_mana_pesanan_saya_answers_carrier_tracking_number_and_estimate(
+        client, seed, key):
+    answer = client.post("/api/bot/order/track", json={
+        "phone": seed002.CUSTOMER_PHONE, "orderNumber": "ORD-2025-001"}, headers=bearer(key))
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["orderStatus"] == "SHIPPED"
+    assert body["tracking"] == {
+        "orderNumber": "ORD-2025-001", "trackingNumber": "JNE123456789", "carrier": "jne",
+        "carrierName": "JNE",
+        "trackingUrl": "https://www.jne.co.id/tracking-package?awb=JNE123456789",
+        "status": "IN_TRANSIT", "currentLocation": "Jakarta",
+        "estimatedDelivery": "2025-11-26T00:00:00Z", "shippedAt": "2025-11-21T09:00:00Z"}
+    assert body["order"]["total"] == "150000.00"
