@@ -22,9 +22,27 @@ from ..extensions import db
 from ..models import ApiKey, Store
 from ..portal.auth import bearer_token
 from ..services.api_keys import authenticate_api_key
-from ..services.bot_tools import track_order
+from ..services.bot_tools import (
+    cancel_order,
+    order_summary,
+    track_order,
+    update_shipping_address,
+)
 from ..unit_of_work import commit
-from .bot_answers import TrackAnswer, TrackInput, track_json
+from .bot_answers import (
+    AddressAnswer,
+    AddressInput,
+    CancelAnswer,
+    CancelInput,
+    CustomerScope,
+    SummaryAnswer,
+    TrackAnswer,
+    TrackInput,
+    address_json,
+    cancel_json,
+    summary_json,
+    track_json,
+)
 from .schema import Schema, documented, parse_body
 
 bp = Blueprint("bot", __name__, url_prefix="/api/bot")
@@ -62,6 +80,13 @@ def not_stored(response):
 
 def current_key() -> ApiKey:
     return g.bot_key
+
+
+def bot_actor() -> str:
+    """Who a tool's change is recorded as: "bot:<key prefix>" (the support chat outside the
+    API, which has no key: "bot")."""
+    key = g.get("bot_key")
+    return f"bot:{key.prefix}" if key is not None else "bot"
 
 
 @dataclass(frozen=True)
@@ -145,14 +170,66 @@ def _customer(payload) -> dict:
     return {"customer_ref": payload.customerId, "phone": payload.phone}
 
 
+REFUSED = (400, 404, 409, 422)
+
+
 @bot_tool("track_order", "/order/track", input=TrackInput, answer=TrackAnswer,
-          description="Lacak pesanan pelanggan: status, kurir, nomor resi dengan link "
-                      "pelacakan, lokasi terakhir dan estimasi tiba. Pakai saat pelanggan "
-                      "bertanya di mana pesanannya, kapan sampai, atau sudah dikirim belum.")
+          description="Lacak pesanan pelanggan: status pesanan, kurir, nomor resi dengan link "
+                      "pelacakan, lokasi terakhir dan estimasi tiba. Kapan digunakan: "
+                      "\"Di mana pesananku?\", \"Kapan paket sampai?\", \"Sudah dikirim "
+                      "belum?\", atau pelanggan menyebut nomor pesanan (ORD-...). `tracking` "
+                      "null berarti belum dikirim. Jika tidak ditemukan, minta pelanggan "
+                      "memeriksa nomornya; jangan menebak.")
 def order_track(store: Store, payload: TrackInput) -> dict:
     """track_order: the customer's order, its parcel with the carrier's link, its status."""
     order_ref = payload.orderNumber or payload.orderId  # the id works as well as the number
     return track_json(track_order(store, order_ref=order_ref, **_customer(payload)))
+
+
+
+@bot_tool("cancel_order", "/order/cancel", input=CancelInput, answer=CancelAnswer,
+          errors=REFUSED,
+          description="Batalkan pesanan pelanggan. Hanya bisa selama statusnya PENDING, "
+                      "CONFIRMED atau PROCESSING (belum dikirim); stok dikembalikan dan "
+                      "pelanggan diberi tahu. Kapan digunakan: \"Batalkan pesanan saya\", "
+                      "\"Saya ingin membatalkan order ORD-...\". Pastikan dulu nomor pesanan "
+                      "dan bahwa pelanggan yakin (tidak bisa diurungkan). Jika ditolak "
+                      "(code transition_refused: sudah dikirim, selesai atau dibatalkan), "
+                      "sampaikan pesannya dan arahkan pelanggan ke WhatsApp toko di "
+                      "`contact`.")
+def order_cancel(store: Store, payload: CancelInput) -> dict:
+    """cancel_order: the customer's order cancelled while it is not shipped yet."""
+    return cancel_json(cancel_order(store, order_ref=payload.orderNumber,
+                                    reason=payload.reason, actor=bot_actor(),
+                                    **_customer(payload)))
+
+
+@bot_tool("get_order_summary", "/order/summary", input=CustomerScope, answer=SummaryAnswer,
+          description="Ringkasan pesanan pelanggan: jumlah semua pesanan, pesanan yang masih "
+                      "berjalan (belum selesai, dibatalkan, ditolak atau dikembalikan), total "
+                      "belanja (pesanan selesai dan lunas) dan 5 pesanan terbaru (nomor, "
+                      "status, total, tanggal). Kapan digunakan: \"Berapa total pesanan "
+                      "saya?\", \"Pesanan apa yang sedang aktif?\", \"Tunjukkan riwayat "
+                      "pesanan saya\", atau pelanggan tidak ingat nomor pesanannya.")
+def order_summary_tool(store: Store, payload: CustomerScope) -> dict:
+    """get_order_summary: the customer's orders counted, their spending, the newest five."""
+    return summary_json(order_summary(store, **_customer(payload)))
+
+
+@bot_tool("update_shipping_address", "/order/address", input=AddressInput,
+          answer=AddressAnswer, errors=REFUSED,
+          description="Ganti alamat pengiriman pesanan pelanggan, hanya sebelum dikirim "
+                      "(status PENDING, CONFIRMED atau PROCESSING); perubahan dicatat di "
+                      "riwayat pesanan. Kapan digunakan: \"Saya salah tulis alamat\", "
+                      "\"Tolong kirim ke alamat kantor saya\", \"Ganti alamat pesanan "
+                      "ORD-...\". Minta alamat lengkap (jalan, nomor, kota, kode pos) dan "
+                      "konfirmasikan ke pelanggan sebelum memanggil. Jika sudah dikirim "
+                      "(code transition_refused), arahkan ke WhatsApp toko di `contact`.")
+def order_address(store: Store, payload: AddressInput) -> dict:
+    """update_shipping_address: the order's new shipping address, before it is shipped."""
+    return address_json(update_shipping_address(
+        store, order_ref=payload.orderNumber, address=payload.address, actor=bot_actor(),
+        **_customer(payload)))
 
 
 from . import bot_chat  # noqa: E402, F401  (the chat endpoint lives beside the tools)

@@ -8,14 +8,31 @@ from datetime import UTC, datetime
 
 from pydantic import Field
 
-from ..services.bot_tools import ShipmentInfo, TrackedOrder
+from ..services.bot_tools import (
+    ADDRESS_MAX,
+    REASON_MAX,
+    AddressChange,
+    CancelledOrder,
+    OrderSummary,
+    ShipmentInfo,
+    TrackedOrder,
+)
 from ..services.money import money_json
 from .schema import Schema
 
 #: Who the bot is talking to: one of the two scopes every order lookup.
-CUSTOMER_ID = "The customer's id (`customer.id` of the checkout answer)."
-PHONE = "The customer's WhatsApp number, in any usual form (0812..., +62 812..., 62812...)."
-ORDER_NUMBER = "The order number (ORD-20251120-001) or the order's id."
+CUSTOMER_ID = ("ID pelanggan (`customer.id` dari jawaban checkout, mis. cu_...). Isi ini "
+               "atau phone; jangan menebak.")
+PHONE = ("Nomor WhatsApp pelanggan yang sedang chat, dalam bentuk apa pun (0812..., "
+         "+62 812..., 62812...). Isi ini atau customerId.")
+ORDER_NUMBER = ("Nomor pesanan seperti yang ditulis pelanggan (mis. ORD-20251120-001) atau "
+                "ID pesanan. Jika pelanggan tidak ingat, pakai get_order_summary dulu.")
+#: Money in an answer: rupiah as a decimal string with two decimals ("150000.00").
+MONEY = r"^-?\d+\.\d{2}$"
+
+
+def money(description: str):
+    return Field(pattern=MONEY, examples=["150000.00"], description=description)
 
 
 class CustomerScope(Schema):
@@ -28,7 +45,22 @@ class CustomerScope(Schema):
 class TrackInput(CustomerScope):
     orderNumber: str | None = Field(None, max_length=64, description=ORDER_NUMBER)
     orderId: str | None = Field(None, max_length=64,
-                                description="The order's id, when no number is given.")
+                                description="ID pesanan, bila nomor pesanan tidak ada.")
+
+
+class CancelInput(CustomerScope):
+    orderNumber: str | None = Field(None, max_length=64, description=ORDER_NUMBER)
+    reason: str | None = Field(None, max_length=REASON_MAX,
+                               description="Alasan pembatalan dengan kata-kata pelanggan "
+                                           "(opsional, dicatat untuk toko).")
+
+
+class AddressInput(CustomerScope):
+    orderNumber: str | None = Field(None, max_length=64, description=ORDER_NUMBER)
+    address: str | None = Field(None, max_length=ADDRESS_MAX,
+                                description="Alamat pengiriman baru yang lengkap: jalan, "
+                                            "nomor, RT/RW, kelurahan, kota dan kode pos, "
+                                            "seperti yang dikonfirmasi pelanggan.")
 
 
 def iso(value: datetime | None) -> str | None:
@@ -96,3 +128,73 @@ def track_json(tracked: TrackedOrder) -> dict:
         },
         "shipments": [shipment_json(p, tracked.number) for p in tracked.shipments],
     }
+
+
+class Contact(Schema):
+    """Where the customer reaches a person of the store."""
+
+    whatsapp: str
+    url: str
+
+
+class CancelAnswer(Schema):
+    """Seed 002's answer: the order is cancelled (the customer is told, stock comes back).
+    A refusal is 409 `transition_refused` with `status` and `contact` (the store's WhatsApp)."""
+
+    success: bool
+    message: str
+    orderNumber: str
+    orderStatus: str
+
+
+def cancel_json(cancelled: CancelledOrder) -> dict:
+    return {"success": True, "message": f"Pesanan {cancelled.number} telah dibatalkan",
+            "orderNumber": cancelled.number, "orderStatus": cancelled.status.value}
+
+
+class RecentOrder(Schema):
+    orderNumber: str
+    status: str
+    totalAmount: str = money("Total pesanan.")
+    createdAt: str
+
+
+class Summary(Schema):
+    totalOrders: int
+    activeOrders: int = Field(description="Orders not completed, cancelled, rejected or refunded.")
+    totalSpent: str = money("What the customer spent: completed and paid orders.")
+    recentOrders: list[RecentOrder]
+
+
+class SummaryAnswer(Schema):
+    """Seed 002's get_order_summary answer (money as decimal strings)."""
+
+    success: bool
+    summary: Summary
+
+
+def summary_json(summary: OrderSummary) -> dict:
+    return {"success": True, "summary": {
+        "totalOrders": summary.total_orders, "activeOrders": summary.active_orders,
+        "totalSpent": money_json(summary.total_spent),
+        "recentOrders": [{"orderNumber": o.number, "status": o.status.value,
+                          "totalAmount": money_json(o.total), "createdAt": iso(o.created_at)}
+                         for o in summary.recent]}}
+
+
+class AddressAnswer(Schema):
+    """The order's shipping address now; `changed` is false when it already was this one.
+    After shipping: 409 `transition_refused` with `status` and `contact`."""
+
+    success: bool
+    message: str
+    orderNumber: str
+    shippingAddress: str
+    changed: bool
+
+
+def address_json(change: AddressChange) -> dict:
+    message = (f"Alamat pengiriman pesanan {change.number} telah diubah" if change.changed
+               else f"Alamat pengiriman pesanan {change.number} sudah sama dengan ini")
+    return {"success": True, "message": message, "orderNumber": change.number,
+            "shippingAddress": change.address, "changed": change.changed}
