@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import ApiKey, Store
 from ..portal.auth import bearer_token
 from ..services.api_keys import authenticate_api_key
+from ..services.bot_payments import verify_payment
 from ..services.bot_tools import (
     cancel_order,
     order_summary,
@@ -35,11 +36,14 @@ from .bot_answers import (
     CancelAnswer,
     CancelInput,
     CustomerScope,
+    PaymentAnswer,
+    PaymentInput,
     SummaryAnswer,
     TrackAnswer,
     TrackInput,
     address_json,
     cancel_json,
+    payment_json,
     summary_json,
     track_json,
 )
@@ -230,6 +234,23 @@ def order_address(store: Store, payload: AddressInput) -> dict:
     return address_json(update_shipping_address(
         store, order_ref=payload.orderNumber, address=payload.address, actor=bot_actor(),
         **_customer(payload)))
+
+
+
+@bot_tool("verify_payment", "/payment/verify", input=PaymentInput, answer=PaymentAnswer,
+          description="Cek status pembayaran sebuah pesanan. Sudah lunas: isPaid true dengan "
+                      "metode, jumlah, waktu bayar dan nomor transaksi. Belum: isPaid false "
+                      "dan `instructions` berisi langkah membayar sesuai metode pesanan "
+                      "(rekening bank atau e-wallet toko, atau yang disiapkan untuk COD), "
+                      "atau bahwa bukti bayar sedang diperiksa; sampaikan apa adanya dan "
+                      "jangan mengarang nomor rekening. Kapan digunakan: \"Sudah terbayar "
+                      "belum?\", \"Bagaimana cara bayar?\", \"Ke rekening mana?\", \"Saya "
+                      "sudah transfer, kok belum terverifikasi?\". detailed=true bila "
+                      "pelanggan menanyakan rincian tagihan atau sisa yang harus dibayar.")
+def payment_verify(store: Store, payload: PaymentInput) -> dict:
+    """verify_payment: paid details, or the instructions for the order's payment method."""
+    return payment_json(verify_payment(store, order_ref=payload.orderNumber,
+                                       **_customer(payload)), detailed=payload.detailed)
 
 
 from . import bot_chat  # noqa: E402, F401  (the chat endpoint lives beside the tools)

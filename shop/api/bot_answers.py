@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from pydantic import Field
 
+from ..services.bot_payments import PaymentCheck
 from ..services.bot_tools import (
     ADDRESS_MAX,
     REASON_MAX,
@@ -53,6 +54,14 @@ class CancelInput(CustomerScope):
     reason: str | None = Field(None, max_length=REASON_MAX,
                                description="Alasan pembatalan dengan kata-kata pelanggan "
                                            "(opsional, dicatat untuk toko).")
+
+
+class PaymentInput(CustomerScope):
+    orderNumber: str | None = Field(None, max_length=64, description=ORDER_NUMBER)
+    detailed: bool = Field(False, description="true: sertakan rincian tagihan (item, subtotal, "
+                                              "ongkir, sudah dibayar, sisa yang harus "
+                                              "dibayar). Pakai bila pelanggan menanyakan "
+                                              "rincian atau jumlah tagihannya.")
 
 
 class AddressInput(CustomerScope):
@@ -198,3 +207,76 @@ def address_json(change: AddressChange) -> dict:
                else f"Alamat pengiriman pesanan {change.number} sudah sama dengan ini")
     return {"success": True, "message": message, "orderNumber": change.number,
             "shippingAddress": change.address, "changed": change.changed}
+
+
+class PaidPayment(Schema):
+    status: str = Field(description="COMPLETED: the money was received.")
+    method: str | None
+    amount: str = money("What was received.")
+    paidAt: str | None
+    transactionId: str | None = Field(description="The bank's or wallet's reference.")
+
+
+class BillItem(Schema):
+    productId: str
+    productName: str
+    quantity: int
+    unitPrice: str = money("Price of one.")
+    subtotal: str = money("The line's total.")
+
+
+class Bill(Schema):
+    orderNumber: str
+    status: str
+    paymentStatus: str
+    paymentMethod: str | None
+    subtotal: str = money("Sum of the lines.")
+    discount: str = money("Discount on the order.")
+    shippingFee: str = money("Shipping.")
+    total: str = money("What the order costs.")
+    amountPaid: str = money("Received so far (confirmed payments).")
+    amountDue: str = money("Still to pay; 0 when paid, refunded or cancelled.")
+    isDue: bool = Field(description="Whether the customer still has something to pay.")
+    createdAt: str | None
+    items: list[BillItem]
+
+
+class PaymentAnswer(Schema):
+    """Seed 002's verify_payment answer: paid (`payment`) or not (`instructions`, Indonesian
+    text for the order's method); `order` is the bill when `detailed` was asked, else null."""
+
+    success: bool
+    orderNumber: str
+    isPaid: bool
+    paymentStatus: str
+    paymentMethod: str | None
+    payment: PaidPayment | None
+    instructions: str | None
+    order: Bill | None
+
+
+def bill_json(check: PaymentCheck) -> dict:
+    return {
+        "orderNumber": check.number, "status": check.status.value,
+        "paymentStatus": check.payment_status.value, "paymentMethod": check.method,
+        "subtotal": money_json(check.subtotal), "discount": money_json(check.discount),
+        "shippingFee": money_json(check.shipping_fee), "total": money_json(check.total),
+        "amountPaid": money_json(check.amount_paid), "amountDue": money_json(check.amount_due),
+        "isDue": check.amount_due > 0, "createdAt": iso(check.created_at),
+        "items": [{"productId": line.code, "productName": line.name, "quantity": line.qty,
+                   "unitPrice": money_json(line.unit_price),
+                   "subtotal": money_json(line.subtotal)} for line in check.lines],
+    }
+
+
+def payment_json(check: PaymentCheck, *, detailed: bool) -> dict:
+    paid = check.paid
+    return {
+        "success": True, "orderNumber": check.number, "isPaid": check.is_paid,
+        "paymentStatus": check.payment_status.value, "paymentMethod": check.method,
+        "payment": {"status": paid.status, "method": paid.method,
+                    "amount": money_json(paid.amount), "paidAt": iso(paid.paid_at),
+                    "transactionId": paid.transaction_id} if paid else None,
+        "instructions": check.instructions,
+        "order": bill_json(check) if detailed else None,
+    }

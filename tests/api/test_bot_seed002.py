@@ -52,3 +52,22 @@ def test_flow_1_mana_pesanan_saya_answers_carrier_tracking_number_and_estimate(
         "status": "IN_TRANSIT", "currentLocation": "Jakarta",
         "estimatedDelivery": "2025-11-26T00:00:00Z", "shippedAt": "2025-11-21T09:00:00Z"}
     assert body["order"]["total"] == "150000.00"
+
+
+def test_flow_2_sudah_terbayar_answers_the_bank_transfer_with_its_reference(
+        client, seed, key):
+    answer = client.post("/api/bot/payment/verify", json={
+        "customerId": seed.customer_id, "orderNumber": "ORD-2025-001", "detailed": True},
+        headers=bearer(key))
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["isPaid"] is True and body["instructions"] is None
+    assert body["payment"] == {"status": "COMPLETED", "method": "bank_transfer",
+                               "amount": "150000.00", "paidAt": "2025-11-20T15:30:00Z",
+                               "transactionId": "TRX-123456"}
+    bill = body["order"]
+    assert bill["total"] == "150000.00" and bill["shippingFee"] == "12000.00"
+    assert bill["amountDue"] == "0.00"
+    assert [(i["productId"], i["productName"]) for i in bill["items"]] == [
+        ("KAOS-001", "Kaos Basic Crewneck"), ("CELANA-001", "Celana Chino Slim Fit")]
