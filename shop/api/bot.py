@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import ApiKey, Store
 from ..portal.auth import bearer_token
 from ..services.api_keys import authenticate_api_key
+from ..services.bot_inventory import check_inventory
 from ..services.bot_payments import verify_payment
 from ..services.bot_tools import (
     cancel_order,
@@ -36,6 +37,8 @@ from .bot_answers import (
     CancelAnswer,
     CancelInput,
     CustomerScope,
+    InventoryAnswer,
+    InventoryInput,
     PaymentAnswer,
     PaymentInput,
     SummaryAnswer,
@@ -43,6 +46,7 @@ from .bot_answers import (
     TrackInput,
     address_json,
     cancel_json,
+    inventory_json,
     payment_json,
     summary_json,
     track_json,
@@ -251,6 +255,21 @@ def payment_verify(store: Store, payload: PaymentInput) -> dict:
     """verify_payment: paid details, or the instructions for the order's payment method."""
     return payment_json(verify_payment(store, order_ref=payload.orderNumber,
                                        **_customer(payload)), detailed=payload.detailed)
+
+
+
+@bot_tool("check_inventory", "/inventory/check", input=InventoryInput, answer=InventoryAnswer,
+          description="Cek stok produk toko saat ini, satu atau beberapa sekaligus (maks. 20), "
+                      "opsional dengan jumlah yang ingin dibeli (canOrder). quantity null "
+                      "berarti stok tidak dibatasi (dibuat sesuai pesanan); found false "
+                      "berarti kode atau nama itu tidak ada atau produknya sudah tidak dijual. "
+                      "Kapan digunakan: \"Apakah kaos ukuran M ada?\", \"Berapa stok "
+                      "produk X?\", \"Produk ini masih dijual nggak?\", \"Kalau beli 3 "
+                      "bisa?\". Tidak perlu data pelanggan. Jangan menjanjikan stok di luar "
+                      "jawaban ini; stok bisa berubah sampai pesanan dibuat.")
+def inventory_check(store: Store, payload: InventoryInput) -> dict:
+    """check_inventory: each asked product's stock now, and whether a quantity fits."""
+    return inventory_json(check_inventory(store, payload.productIds, payload.quantities))
 
 
 from . import bot_chat  # noqa: E402, F401  (the chat endpoint lives beside the tools)

@@ -5,9 +5,11 @@ of the tool definitions an LLM is given (GET /api/bot/tools)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
+from ..services.bot_inventory import MAX_PRODUCTS, MAX_REF, StockLine
 from ..services.bot_payments import PaymentCheck
 from ..services.bot_tools import (
     ADDRESS_MAX,
@@ -19,6 +21,7 @@ from ..services.bot_tools import (
     TrackedOrder,
 )
 from ..services.money import money_json
+from ..services.validation import MAX_QTY
 from .schema import Schema
 
 #: Who the bot is talking to: one of the two scopes every order lookup.
@@ -62,6 +65,25 @@ class PaymentInput(CustomerScope):
                                               "ongkir, sudah dibayar, sisa yang harus "
                                               "dibayar). Pakai bila pelanggan menanyakan "
                                               "rincian atau jumlah tagihannya.")
+
+
+class InventoryInput(Schema):
+    productIds: list[Annotated[str, Field(min_length=1, max_length=MAX_REF)]] = Field(
+        min_length=1, max_length=MAX_PRODUCTS,
+        description="Kode produk (SKU, mis. KAOS-001) atau nama produk persis seperti di "
+                    f"katalog, 1 sampai {MAX_PRODUCTS} sekaligus. Untuk varian (ukuran, "
+                    "warna) pakai kode variannya bila ada.")
+    quantities: list[Annotated[int, Field(ge=1, le=MAX_QTY)]] | None = Field(
+        None, description="Opsional: jumlah yang ingin dibeli untuk tiap produk, urutan dan "
+                          "banyaknya sama dengan productIds; jawaban lalu berisi canOrder.")
+
+    @field_validator("quantities")
+    @classmethod
+    def one_per_product(cls, value, info: ValidationInfo):
+        asked = info.data.get("productIds")
+        if value is not None and asked is not None and len(value) != len(asked):
+            raise ValueError("Harus sebanyak productIds.")
+        return value
 
 
 class AddressInput(CustomerScope):
@@ -280,3 +302,41 @@ def payment_json(check: PaymentCheck, *, detailed: bool) -> dict:
         "instructions": check.instructions,
         "order": bill_json(check) if detailed else None,
     }
+
+
+class Stock(Schema):
+    productId: str = Field(description="The product's code (what was asked when not found).")
+    query: str = Field(description="What was asked.")
+    found: bool = Field(description="false: no active product of the store has this code.")
+    productName: str | None
+    price: str | None = Field(pattern=MONEY, description="Price of one (null: not found).")
+    quantity: int | None = Field(description="Units in stock; null: not counted (made to "
+                                             "order) or not found.")
+    inStock: bool
+    lowStock: bool
+    requestedQuantity: int | None
+    canOrder: bool | None = Field(description="Whether requestedQuantity can be ordered now "
+                                              "(null when no quantity was asked).")
+
+
+class InventoryAnswer(Schema):
+    """Seed 002's check_inventory answer, an entry per product asked, in that order."""
+
+    success: bool
+    stocks: list[Stock]
+    totalProducts: int
+    productsInStock: int
+
+
+def stock_json(line: StockLine) -> dict:
+    return {"productId": line.code or line.query, "query": line.query, "found": line.found,
+            "productName": line.name,
+            "price": money_json(line.price) if line.price is not None else None,
+            "quantity": line.quantity, "inStock": line.in_stock, "lowStock": line.low_stock,
+            "requestedQuantity": line.requested, "canOrder": line.can_order}
+
+
+def inventory_json(lines: list[StockLine]) -> dict:
+    return {"success": True, "stocks": [stock_json(line) for line in lines],
+            "totalProducts": len(lines),
+            "productsInStock": sum(1 for line in lines if line.in_stock)}

@@ -71,3 +71,19 @@ def test_flow_2_sudah_terbayar_answers_the_bank_transfer_with_its_reference(
     assert bill["amountDue"] == "0.00"
     assert [(i["productId"], i["productName"]) for i in bill["items"]] == [
         ("KAOS-001", "Kaos Basic Crewneck"), ("CELANA-001", "Celana Chino Slim Fit")]
+
+
+def test_flow_3_apakah_kaos_masih_ada_answers_the_stock(client, seed, key):
+    answer = client.post("/api/bot/inventory/check", json={
+        "productIds": ["Kaos Basic Crewneck", "CELANA-001", "DRESS-001"],
+        "quantities": [2, 1, 1]}, headers=bearer(key))
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    assert body["totalProducts"] == 3 and body["productsInStock"] == 2
+    kaos, celana, dress = body["stocks"]
+    assert (kaos["productId"], kaos["productName"], kaos["quantity"], kaos["inStock"],
+            kaos["canOrder"]) == ("KAOS-001", "Kaos Basic Crewneck", 50, True, True)
+    assert celana["quantity"] == 30 and celana["productName"] == "Celana Chino Slim Fit"
+    assert (dress["productName"], dress["quantity"], dress["inStock"], dress["canOrder"]) == (
+        "Dress Midi Floral", 0, False, False)
