@@ -24,11 +24,12 @@ class CheckoutItem(Schema):
 class CheckoutBody(Schema):
     """A checkout: the store, the cart and the buyer; unknown keys are ignored."""
 
-    store: str = Field(description="The store's slug.")
-    items: list[CheckoutItem] | None = None
-    name: str | None = None
-    phone: str | None = Field(None, description="The buyer's number, any usual form.")
-    address: str | None = None
+    store: str = Field(description="The store's slug.", examples=["burgerchina"])
+    items: list[CheckoutItem] | None = Field(None, examples=[[{"code": "COLA", "qty": 2}]])
+    name: str | None = Field(None, examples=["Budi Santoso"])
+    phone: str | None = Field(None, description="The buyer's number, any usual form.",
+                              examples=["081234567890"])
+    address: str | None = Field(None, examples=["Jl. Merdeka 10, Jakarta"])
     email: str | None = None
     courier: str | None = None
     payment_method: str | None = Field(None, description="bank_transfer, e_wallet or cod.")

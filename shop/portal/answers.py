@@ -21,11 +21,23 @@ def when(value: datetime | None, shop: Shop) -> str | None:
     return value.astimezone(ZoneInfo(shop.store.timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
+#: The largest id an integer column holds (PostgreSQL's and SQLite's refuse larger ones).
+MAX_ID = 2**31 - 1
+
+
 def whole_id(value) -> int | None:
-    """An id sent as a number or as its digits; anything else is no id (not found)."""
+    """An id sent as a number or as its digits; anything else, or a number no row can have,
+    is no id (not found)."""
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 12:
-        return int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    return None
+
+
+def row_id(value: int) -> int:
+    """An id of the URL (<int:...>) as a row's: one beyond the column's range is no row's."""
+    return value if value <= MAX_ID else 0
 
 
 def shop_json(shop: Shop) -> dict:

@@ -111,7 +111,7 @@ def product(product_id: int):
     """One part at the shop's price, with its stock."""
     shop = api_session().shop
     return jsonify({"success": True,
-                    "product": answers.part_json(get_part(shop, product_id), shop)})
+                    "product": answers.part_json(get_part(shop, answers.row_id(product_id)), shop)})
 
 
 @api_bp.get("/products/<int:product_id>/stock")
@@ -119,7 +119,7 @@ def product(product_id: int):
 def product_stock(product_id: int):
     """What the legacy ERP can sell of one part, read from it now (else as last synced)."""
     shop = api_session().shop
-    part = shop_product(shop, product_id)
+    part = shop_product(shop, answers.row_id(product_id))
     live = read_part_stock(part, shop.store.timezone)
     commit()
     return jsonify({"success": True, **answers.stock_json(part, shop, live=live)})
@@ -150,7 +150,7 @@ def add_to_cart():
 def set_quantity(item_id: int):
     """Change one cart line's quantity."""
     body = _body(required=True)
-    dealer_cart.set_cart_qty(api_session().shop, item_id, body.get("qty"))
+    dealer_cart.set_cart_qty(api_session().shop, answers.row_id(item_id), body.get("qty"))
     commit()
     return _cart_answer()
 
@@ -159,7 +159,7 @@ def set_quantity(item_id: int):
 @documented(answer=S.CartAnswer, security="shopToken", errors=(404, 429))
 def remove_item(item_id: int):
     """Take one line out of the cart."""
-    dealer_cart.remove_cart_item(api_session().shop, item_id)
+    dealer_cart.remove_cart_item(api_session().shop, answers.row_id(item_id))
     commit()
     return _cart_answer()
 

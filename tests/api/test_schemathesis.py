@@ -1,0 +1,114 @@
+"""Schemathesis over GET /api/openapi.json (issue 13): every operation of the checkout, the
+bot tools and the dealer portal is called in-process (WSGI) with generated inputs, valid
+and invalid, signed in for real (a store's bot key, a dealer's session token); no answer is
+a 5xx, and every answer has a documented status, content type and schema. Missing, wrong
+and revoked credentials answer a 401 that conforms too.
+
+The admin API is left out: its calls need a logged-in admin's session cookie, which the
+schema's generated calls would have to carry around (tests/admin cover it)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from shop import clock
+from shop.api.schema import openapi_document
+from shop.services.api_keys import create_api_key, revoke_api_key
+from shop.services.otp import _open_session, logout
+from shop.unit_of_work import commit
+from tests.conftest import make_test_app
+from tests.portal.conftest import fill_cart, fresh_otp_limits, open_session  # noqa: F401 - autouse here
+
+#: The operations under test: the checkout, the bot tools and the dealer portal; and those
+#: of them that need a key or a session (all but the login calls and the checkout).
+PATHS = r"^/api/(orders/create-from-checkout|bot/|auth/|products|cart|orders)"
+SIGNED_IN = r"^/api/(bot/|auth/(me|logout)|products|cart|orders(?!/create-from-checkout))"
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+BOUNDED = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                   suppress_health_check=list(HealthCheck))
+
+
+def _tested(ctx) -> bool:
+    """The checkout, bot and portal operations (not the admin's PATCH of an order)."""
+    return re.match(PATHS, ctx.operation.path) is not None \
+        and ctx.operation.method.upper() != "PATCH"
+
+
+def _signed_in(ctx) -> bool:
+    return _tested(ctx) and re.match(SIGNED_IN, ctx.operation.path) is not None
+
+
+def _document() -> dict:
+    """The document of an app built for it (the URL map is all it reads; no database); the
+    calls go in-process to the test's app (`app=` of each call)."""
+    return openapi_document(make_test_app("sqlite://"))
+
+
+schema = schemathesis.openapi.from_dict(_document())
+#: Valid calls only, for the credentials test: only the credentials are wrong.
+POSITIVE = schemathesis.Config.from_dict({"generation": {"mode": "positive"},
+                                          "phases": {"coverage": {"enabled": False}}})
+valid_calls = schemathesis.openapi.from_dict(_document(), config=POSITIVE)
+
+
+@pytest.fixture
+def credentials(make, burger):
+    """A live bot key of Burger China and a session token of dealer TK001, with parts in
+    the dealer's cart, and a customer of the store with an order."""
+    _, key = create_api_key(burger, name="Schemathesis", actor="test")
+    shop = make.dealer_shop()
+    make.order(burger, [("COLA", 1)])
+    commit()
+    fill_cart(shop, ("OLI-MPX2", 2), ("KAMPAS-REM", 1))
+    return {"bot": key, "portal": open_session(shop), "shop": shop}
+
+
+def _headers(case, credentials) -> dict:
+    if case.path.startswith("/api/bot/"):
+        token = credentials["bot"]
+    elif case.path == "/api/auth/logout":  # each logout ends a session of its own
+        token = _open_session(credentials["shop"], clock.now(), ip=None,
+                              user_agent=None).token
+        commit()
+    else:
+        token = credentials["portal"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@schema.include(_tested).parametrize()
+@BOUNDED
+def test_every_operation_answers_as_documented(app, case, credentials):
+    case.call_and_validate(app=app, headers=_headers(case, credentials), checks=CHECKS)
+
+
+@pytest.fixture
+def refused(credentials, burger):
+    """Credentials that are no longer good: a revoked bot key, a dealer's ended session."""
+    row, revoked = create_api_key(burger, name="Old", actor="test")
+    revoke_api_key(row, actor="test")
+    ended = _open_session(credentials["shop"], clock.now(), ip=None, user_agent=None).token
+    logout(ended)
+    commit()
+    return [{}, {"Authorization": "Bearer shk_wrong"}, {"Authorization": "Bearer x"},
+            {"Authorization": f"Basic {credentials['bot']}"},
+            {"Authorization": f"Bearer {revoked}"}, {"Authorization": f"Bearer {ended}"}]
+
+
+@valid_calls.include(_signed_in).parametrize()
+@settings(BOUNDED, max_examples=2)
+def test_missing_wrong_and_revoked_credentials_answer_401(app, case, refused):
+    for header in refused:
+        answer = case.call_and_validate(app=app, headers=header, checks=CHECKS)
+        assert answer.status_code == 401, (header, answer.text)
+        assert answer.json()["code"] == "unauthorized"
