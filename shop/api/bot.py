@@ -2,7 +2,9 @@
 needs `Authorization: Bearer <key>` with a live key of the store (made in the back office or
 by `flask create-api-key`); a key in the query string is refused even when it is valid (URLs
 end up in logs and proxies). The key decides the store; `customerId` or `phone` decides
-whose orders a call may reach. The views parse and format; shop.services.bot_tools decides.
+whose orders a call may reach. The views parse and format; shop.services.bot_tools (and
+bot_payments, bot_inventory) decide. BOT_API_RATE_LIMIT (120 a minute) counts every call of
+a key together, whichever tool; over it the answer is a JSON 429.
 
 Each tool is registered once with `@bot_tool(...)`: that gives it its endpoint, its entry in
 GET /api/bot/tools (the definitions an LLM is given) and in the OpenAPI document, all from
@@ -14,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
+from flask_limiter.util import get_remote_address
 from pydantic import BaseModel
 
 from ..errors import NotSignedIn, ShopError
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import ApiKey, Store
 from ..portal.auth import bearer_token
 from ..services.api_keys import authenticate_api_key
@@ -60,13 +63,44 @@ KEY_PARAMETERS = ("api_key", "apikey", "key", "token", "access_token")
 KEY_IN_URL = "Kirim API key di header Authorization: Bearer, bukan di URL."
 
 
+def request_key() -> ApiKey:
+    """The live key of this request's Authorization header, looked up once per request (the
+    rate limit asks first). Raises NotSignedIn."""
+    if "bot_key" not in g:
+        g.bot_key = authenticate_api_key(bearer_token())
+    return g.bot_key
+
+
+def rate_limit_key() -> str:
+    """The rate-limit bucket: the key of a live bearer key, else the caller's address (calls
+    that will be refused anyway, so guessing keys is limited too)."""
+    try:
+        return f"key:{request_key().id}"
+    except NotSignedIn:
+        return f"addr:{get_remote_address()}"
+
+
+def _rate_limit() -> str:
+    return current_app.config["BOT_API_RATE_LIMIT"]
+
+
+#: BOT_API_RATE_LIMIT calls per key over every /api/bot endpoint together (JSON 429).
+limiter.shared_limit(_rate_limit, scope="bot_api", key_func=rate_limit_key)(bp)
+
+
+@bp.teardown_request
+def forget_key(_error=None) -> None:
+    """The key belongs to one request, even when the app context that holds g lives on."""
+    g.pop("bot_key", None)
+
+
 @bp.before_request
 def require_api_key():
     """Every call needs a live key in the Authorization header (401 JSON otherwise)."""
     if any(name in request.args for name in KEY_PARAMETERS):
         raise NotSignedIn(KEY_IN_URL)
     try:
-        g.bot_key = authenticate_api_key(bearer_token())
+        request_key()
         commit()  # last_used_at is kept whatever the call answers
     except NotSignedIn:
         db.session.rollback()
