@@ -39,12 +39,12 @@ from .bot_answers import (
     AddressInput,
     CancelAnswer,
     CancelInput,
-    CustomerScope,
     InventoryAnswer,
     InventoryInput,
     PaymentAnswer,
     PaymentInput,
     SummaryAnswer,
+    SummaryInput,
     TrackAnswer,
     TrackInput,
     address_json,
@@ -246,33 +246,16 @@ def order_cancel(store: Store, payload: CancelInput) -> dict:
                                     **_customer(payload)))
 
 
-@bot_tool("get_order_summary", "/order/summary", input=CustomerScope, answer=SummaryAnswer,
+@bot_tool("get_order_summary", "/order/summary", input=SummaryInput, answer=SummaryAnswer,
           description="Ringkasan pesanan pelanggan: jumlah semua pesanan, pesanan yang masih "
                       "berjalan (belum selesai, dibatalkan, ditolak atau dikembalikan), total "
                       "belanja (pesanan selesai dan lunas) dan 5 pesanan terbaru (nomor, "
                       "status, total, tanggal). Kapan digunakan: \"Berapa total pesanan "
                       "saya?\", \"Pesanan apa yang sedang aktif?\", \"Tunjukkan riwayat "
                       "pesanan saya\", atau pelanggan tidak ingat nomor pesanannya.")
-def order_summary_tool(store: Store, payload: CustomerScope) -> dict:
+def order_summary_tool(store: Store, payload: SummaryInput) -> dict:
     """get_order_summary: the customer's orders counted, their spending, the newest five."""
     return summary_json(order_summary(store, **_customer(payload)))
-
-
-@bot_tool("update_shipping_address", "/order/address", input=AddressInput,
-          answer=AddressAnswer, errors=REFUSED,
-          description="Ganti alamat pengiriman pesanan pelanggan, hanya sebelum dikirim "
-                      "(status PENDING, CONFIRMED atau PROCESSING); perubahan dicatat di "
-                      "riwayat pesanan. Kapan digunakan: \"Saya salah tulis alamat\", "
-                      "\"Tolong kirim ke alamat kantor saya\", \"Ganti alamat pesanan "
-                      "ORD-...\". Minta alamat lengkap (jalan, nomor, kota, kode pos) dan "
-                      "konfirmasikan ke pelanggan sebelum memanggil. Jika sudah dikirim "
-                      "(code transition_refused), arahkan ke WhatsApp toko di `contact`.")
-def order_address(store: Store, payload: AddressInput) -> dict:
-    """update_shipping_address: the order's new shipping address, before it is shipped."""
-    return address_json(update_shipping_address(
-        store, order_ref=payload.orderNumber, address=payload.address, actor=bot_actor(),
-        **_customer(payload)))
-
 
 
 @bot_tool("verify_payment", "/payment/verify", input=PaymentInput, answer=PaymentAnswer,
@@ -304,6 +287,22 @@ def payment_verify(store: Store, payload: PaymentInput) -> dict:
 def inventory_check(store: Store, payload: InventoryInput) -> dict:
     """check_inventory: each asked product's stock now, and whether a quantity fits."""
     return inventory_json(check_inventory(store, payload.productIds, payload.quantities))
+
+
+@bot_tool("update_shipping_address", "/order/address", input=AddressInput,
+          answer=AddressAnswer, errors=REFUSED,
+          description="Ganti alamat pengiriman pesanan pelanggan, hanya sebelum dikirim "
+                      "(status PENDING, CONFIRMED atau PROCESSING); perubahan dicatat di "
+                      "riwayat pesanan. Kapan digunakan: \"Saya salah tulis alamat\", "
+                      "\"Tolong kirim ke alamat kantor saya\", \"Ganti alamat pesanan "
+                      "ORD-...\". Minta alamat lengkap (jalan, nomor, kota, kode pos) dan "
+                      "konfirmasikan ke pelanggan sebelum memanggil. Jika sudah dikirim "
+                      "(code transition_refused), arahkan ke WhatsApp toko di `contact`.")
+def order_address(store: Store, payload: AddressInput) -> dict:
+    """update_shipping_address: the order's new shipping address, before it is shipped."""
+    return address_json(update_shipping_address(
+        store, order_ref=payload.orderNumber, address=payload.address, actor=bot_actor(),
+        **_customer(payload)))
 
 
 from . import bot_chat  # noqa: E402, F401  (the chat endpoint lives beside the tools)

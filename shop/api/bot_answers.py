@@ -52,15 +52,19 @@ class TrackInput(CustomerScope):
                                 description="ID pesanan, bila nomor pesanan tidak ada.")
 
 
+class SummaryInput(CustomerScope):
+    """Pelanggan yang ditanyakan: isi customerId atau phone."""
+
+
 class CancelInput(CustomerScope):
-    orderNumber: str | None = Field(None, max_length=64, description=ORDER_NUMBER)
+    orderNumber: str = Field(max_length=64, description=ORDER_NUMBER)
     reason: str | None = Field(None, max_length=REASON_MAX,
                                description="Alasan pembatalan dengan kata-kata pelanggan "
                                            "(opsional, dicatat untuk toko).")
 
 
 class PaymentInput(CustomerScope):
-    orderNumber: str | None = Field(None, max_length=64, description=ORDER_NUMBER)
+    orderNumber: str = Field(max_length=64, description=ORDER_NUMBER)
     detailed: bool = Field(False, description="true: sertakan rincian tagihan (item, subtotal, "
                                               "ongkir, sudah dibayar, sisa yang harus "
                                               "dibayar). Pakai bila pelanggan menanyakan "
@@ -87,8 +91,8 @@ class InventoryInput(Schema):
 
 
 class AddressInput(CustomerScope):
-    orderNumber: str | None = Field(None, max_length=64, description=ORDER_NUMBER)
-    address: str | None = Field(None, max_length=ADDRESS_MAX,
+    orderNumber: str = Field(max_length=64, description=ORDER_NUMBER)
+    address: str = Field(max_length=ADDRESS_MAX,
                                 description="Alamat pengiriman baru yang lengkap: jalan, "
                                             "nomor, RT/RW, kelurahan, kota dan kode pos, "
                                             "seperti yang dikonfirmasi pelanggan.")
