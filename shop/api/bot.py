@@ -153,7 +153,7 @@ TOOLS: dict[str, Tool] = {}
 
 
 def bot_tool(name: str, path: str, *, input: type[BaseModel], answer: type[BaseModel],
-             description: str, errors: tuple[int, ...] = (400, 404, 422)) -> Callable:
+             description: str, errors: tuple[int, ...] = (400, 404, 422, 429)) -> Callable:
     """Register `run(store, payload) -> dict` as the tool `name` at POST /api/bot<path>."""
 
     def register(run: Callable[[Store, BaseModel], dict]) -> Callable:
@@ -200,7 +200,7 @@ class ToolsAnswer(Schema):
 
 
 @bp.get("/tools")
-@documented(answer=ToolsAnswer, security="botKey", errors=())
+@documented(answer=ToolsAnswer, security="botKey", errors=(429,))
 def tools():
     """The definitions of every bot tool (name, description, JSON schema of the input)."""
     return jsonify({"success": True, "tools": [
@@ -212,7 +212,7 @@ def _customer(payload) -> dict:
     return {"customer_ref": payload.customerId, "phone": payload.phone}
 
 
-REFUSED = (400, 404, 409, 422)
+REFUSED = (400, 404, 409, 422, 429)
 
 
 @bot_tool("track_order", "/order/track", input=TrackInput, answer=TrackAnswer,

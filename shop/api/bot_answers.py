@@ -180,11 +180,16 @@ class CancelAnswer(Schema):
     message: str
     orderNumber: str
     orderStatus: str
+    refundDue: bool = Field(description="Money may have been paid: the store gives it back "
+                                        "(the message says how to reach a person).")
 
 
 def cancel_json(cancelled: CancelledOrder) -> dict:
-    return {"success": True, "message": f"Pesanan {cancelled.number} telah dibatalkan",
-            "orderNumber": cancelled.number, "orderStatus": cancelled.status.value}
+    message = f"Pesanan {cancelled.number} telah dibatalkan"
+    if cancelled.refund_note:
+        message += ". " + cancelled.refund_note
+    return {"success": True, "message": message, "orderNumber": cancelled.number,
+            "orderStatus": cancelled.status.value, "refundDue": cancelled.refund_note is not None}
 
 
 class RecentOrder(Schema):

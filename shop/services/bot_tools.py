@@ -156,8 +156,12 @@ def ask_a_person(store: Store, number: str, status: OrderStatus,
 
 @dataclass(frozen=True)
 class CancelledOrder:
+    """The cancelled order; `refund_note` when money may have been sent already (paid, or a
+    transfer proof under review): the store gives it back, a person arranges how."""
+
     number: str
     status: OrderStatus
+    refund_note: str | None = None
 
 
 def cancel_order(store: Store, *, order_ref, customer_ref=None, phone=None, reason=None,
@@ -178,7 +182,12 @@ def cancel_order(store: Store, *, order_ref, customer_ref=None, phone=None, reas
     except StaleChange:  # the store moved it on at this very moment: say where it is now
         current = db.session.scalar(select(Order.status).where(Order.id == order.id))
         raise ask_a_person(store, order.number, OrderStatus(current), "pembatalan") from None
-    return CancelledOrder(order.number, order.status)
+    refund = None
+    if order.payment_status in (PaymentStatus.PAID, PaymentStatus.AWAITING_CONFIRMATION):
+        contact = contact_of(store)
+        refund = (f"Pembayaran Anda akan dikembalikan oleh tim {store.name}; hubungi WhatsApp "
+                  f"{contact['whatsapp']} ({contact['url']}) untuk proses pengembaliannya.")
+    return CancelledOrder(order.number, order.status, refund)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from shop.models import (
     Order,
     OrderEvent,
     OrderStatus,
+    PaymentStatus,
     Product,
 )
 from shop.services.api_keys import key_hash
 from shop.services.bot_tools import cancel_order
-from shop.services.orders import transition
+from shop.services.orders import set_payment_status, transition
 from shop.services.shipping import add_shipment
 from tests.seed002 import bearer, bot_key
 
@@ -77,7 +78,7 @@ def test_given_a_pending_order_then_cancelled_in_seed_002s_shape(client, make, b
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.get_json() == {"success": True, "orderNumber": placed.number,
                                  "message": f"Pesanan {placed.number} telah dibatalkan",
-                                 "orderStatus": "CANCELLED"}
+                                 "orderStatus": "CANCELLED", "refundDue": False}
     assert status_of(placed.id) == OrderStatus.CANCELLED
     assert cola_stock(burger) == 50  # the stock came back
     event = db.session.scalars(select(OrderEvent).where(
@@ -99,6 +100,18 @@ def test_given_a_confirmed_or_processing_order_then_it_is_cancelled(
                          headers=bearer(key))
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert status_of(placed.id) == OrderStatus.CANCELLED
+
+
+def test_given_a_paid_order_then_cancelled_with_word_of_the_refund(client, make, burger, key):
+    placed = order_in(make, burger, OrderStatus.PROCESSING)
+    set_payment_status(db.session.get(Order, placed.id), PaymentStatus.PAID, actor="admin:x")
+    db.session.commit()
+    answer = client.post(CANCEL, json={"phone": "081234567890", "orderNumber": placed.number},
+                         headers=bearer(key))
+    body = answer.get_json()
+    assert answer.status_code == 200 and body["refundDue"] is True
+    assert body["message"].startswith(f"Pesanan {placed.number} telah dibatalkan. ")
+    assert "dikembalikan" in body["message"] and "081111111111" in body["message"]
 
 
 @pytest.mark.parametrize("status", [OrderStatus.SHIPPED, OrderStatus.DELIVERED,
