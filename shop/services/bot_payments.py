@@ -159,23 +159,11 @@ def method_instructions(store: Store, order: Order) -> str:
         return (f"💵 *Bayar di Tempat (COD)*\n\nSiapkan uang tunai {amount} (sebaiknya uang "
                 f"pas) untuk dibayarkan ke kurir saat pesanan {number} tiba, dan pastikan ada "
                 "yang menerima paket di alamat pengiriman.")
-    if method == PaymentMethod.BANK_TRANSFER:
-        transfer = transfer_instructions(
-            store, number=number, total=order.total, payment_method=method,
-            payment_status=order.payment_status, status=order.status)
-        accounts = [f"- {a.get('bank', '')}: {a.get('number', '')} a.n. {a.get('holder', '')}"
-                    for a in transfer.accounts] if transfer else []
-        title = "💳 *Instruksi Transfer Bank*"
-        where = "rekening"
-    elif method == PaymentMethod.E_WALLET:
-        accounts = [f"- {a.get('provider', '')}: {a.get('number', '')} a.n. "
-                    f"{a.get('holder', '')}" for a in store.e_wallets or []]
-        title = "📱 *Instruksi Pembayaran E-Wallet*"
-        where = "e-wallet"
-    else:
+    if method not in (PaymentMethod.BANK_TRANSFER, PaymentMethod.E_WALLET):
         label = PAYMENT_METHODS.get(method, "belum dipilih") if method else "belum dipilih"
         return (f"Metode pembayaran pesanan {number}: {label}. Untuk cara membayar "
                 f"{amount}, silakan {_ask(store)}.")
+    title, where, accounts = _accounts(store, order)
     if not accounts:
         return f"Nomor {where} {store.name} belum tercantum. Untuk membayar {amount}, " \
                f"silakan {_ask(store)}."
@@ -184,3 +172,18 @@ def method_instructions(store: Store, order: Order) -> str:
         f"Ke salah satu {where} {store.name}:", *accounts, "",
         "Setelah membayar, kirim foto bukti pembayaran lewat link pelacakan di pesan "
         "konfirmasi pesanan Anda, agar segera kami periksa."])
+
+
+def _accounts(store: Store, order: Order) -> tuple[str, str, list[str]]:
+    """The title, the kind of account and the store's accounts (one line each) to pay a
+    bank-transfer or e-wallet order into."""
+    if order.payment_method == PaymentMethod.BANK_TRANSFER:
+        transfer = transfer_instructions(
+            store, number=order.number, total=order.total, payment_method=order.payment_method,
+            payment_status=order.payment_status, status=order.status)
+        return "💳 *Instruksi Transfer Bank*", "rekening", [
+            f"- {a.get('bank', '')}: {a.get('number', '')} a.n. {a.get('holder', '')}"
+            for a in (transfer.accounts if transfer else [])]
+    return "📱 *Instruksi Pembayaran E-Wallet*", "e-wallet", [
+        f"- {a.get('provider', '')}: {a.get('number', '')} a.n. {a.get('holder', '')}"
+        for a in store.e_wallets or []]
