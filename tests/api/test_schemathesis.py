@@ -4,8 +4,8 @@ and invalid, signed in for real (a store's bot key, a dealer's session token); n
 a 5xx, and every answer has a documented status, content type and schema. Missing, wrong
 and revoked credentials answer a 401 that conforms too.
 
-The admin API is left out: its calls need a logged-in admin's session cookie, which the
-schema's generated calls would have to carry around (tests/admin cover it)."""
+The admin API runs too, with the session cookie of a signed-in admin (CSRF is off in the
+test app, as in tests/admin)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from shop.api.schema import openapi_document
 from shop.services.api_keys import create_api_key, revoke_api_key
 from shop.services.otp import _open_session, logout
 from shop.unit_of_work import commit
+from tests.admin.conftest import login_as, make_admin  # noqa: F401 - fixtures
 from tests.conftest import make_test_app
 from tests.portal.conftest import fill_cart, fresh_otp_limits, open_session  # noqa: F401 - autouse here
 
@@ -47,6 +48,13 @@ def _tested(ctx) -> bool:
 
 def _signed_in(ctx) -> bool:
     return _tested(ctx) and re.match(SIGNED_IN, ctx.operation.path) is not None
+
+
+def _admin(ctx) -> bool:
+    """The admin's JSON API (its session cookie): dealer orders, customers, order edits."""
+    path, method = ctx.operation.path, ctx.operation.method.upper()
+    return re.match(r"^/api/(admin/|customers/)", path) is not None \
+        or (path == "/api/orders/{order_id}" and method == "PATCH")
 
 
 def _document() -> dict:
@@ -112,3 +120,16 @@ def test_missing_wrong_and_revoked_credentials_answer_401(app, case, refused):
         answer = case.call_and_validate(app=app, headers=header, checks=CHECKS)
         assert answer.status_code == 401, (header, answer.text)
         assert answer.json()["code"] == "unauthorized"
+
+
+@pytest.fixture
+def admin_cookie(app, make, login_as, burger, credentials) -> dict:  # noqa: F811
+    """The session cookie of an admin of Burger China and of the dealers' distributor."""
+    client = login_as("admin", [burger, credentials["shop"].store])
+    return {"session": client.get_cookie("session").value}
+
+
+@schema.include(_admin).parametrize()
+@BOUNDED
+def test_every_admin_operation_answers_as_documented(app, case, admin_cookie):
+    case.call_and_validate(app=app, cookies=admin_cookie, checks=CHECKS)

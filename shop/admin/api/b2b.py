@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from flask import jsonify, request
 
 from ... import clock
+from ...api.schema import documented
 from ...errors import BadRequest, InvalidInput, ShopError
 from ...extensions import db
 from ...models import Channel, LegacyState, Order, OrderStatus
@@ -22,6 +23,7 @@ from ...services.order_search import PAGE_SIZES, OrderFilters, get_scoped_order,
 from ...unit_of_work import commit
 from ..views.base import current_scope
 from . import bp
+from . import schemas as S
 
 #: Query-string filters of GET /api/admin/orders and the set each value must be in.
 ENUM_FILTERS = {"status": OrderStatus, "channel": Channel, "legacy_state": LegacyState}
@@ -69,6 +71,7 @@ def b2b_order_json(order: Order) -> dict:
 
 
 @bp.get("/admin/dashboard")
+@documented(answer=S.DashboardAnswer, security="adminSession", errors=(403,))
 def admin_dashboard():
     """Counts of the admin's stores' dealer orders and shops."""
     return jsonify({"success": True, **b2b_dashboard(current_scope(), now=clock.now())})
@@ -102,6 +105,8 @@ def _filters(args) -> tuple[OrderFilters, int, int]:
 
 
 @bp.get("/admin/orders")
+@documented(answer=S.AdminOrdersAnswer, query=S.AdminOrdersQuery, security="adminSession",
+            errors=(403, 422))
 def admin_orders():
     """The admin's orders, newest first: ?status=&channel=&shop=<id>&legacy_state=
     &store_id=&search=&page=&per_page= (25, 50 or 100)."""
@@ -130,12 +135,17 @@ def _decide(order_id: str, decide) -> tuple:
 
 
 @bp.put("/admin/orders/<order_id>/approve")
+@documented(answer=S.DecisionAnswer, security="adminSession", errors=(400, 403, 404),
+            answers={409: S.DecisionRefused, 422: S.DecisionRefused})
 def approve_order(order_id: str):
     """PENDING -> CONFIRMED; the ERP submission is queued on the `legacy` queue."""
     return _decide(order_id, lambda o: approve_b2b_order(o, actor=current_scope().actor))
 
 
 @bp.put("/admin/orders/<order_id>/reject")
+@documented(answer=S.DecisionAnswer, body=S.RejectBody, security="adminSession",
+            errors=(400, 403, 404),
+            answers={409: S.DecisionRefused, 422: S.DecisionRefused})
 def reject_order(order_id: str):
     """PENDING -> REJECTED with {"reason": ...} (required), sent to the shop by WhatsApp."""
     body = request.get_json(silent=True)

@@ -14,6 +14,7 @@ from functools import wraps
 from flask import jsonify, request
 
 from ... import clock
+from ...api.schema import documented
 from ...errors import BadRequest, InvalidInput, ShopError
 from ...extensions import db
 from ...models import Customer
@@ -23,6 +24,7 @@ from ...services.money import money_json
 from ...unit_of_work import commit
 from ..views.base import current_scope
 from . import bp
+from . import schemas as S
 
 #: The seed's names for the customer's fields.
 CAMEL = {
@@ -74,6 +76,8 @@ def answers_errors(view):
 
 
 @bp.get("/customers/crud")
+@documented(answer=S.CustomersAnswer, query=S.CustomersQuery, security="adminSession",
+            errors=(403, 404, 422))
 @answers_errors
 def list_customers():
     """GET: a page of the admin's customers, with pagination and the overview's counts."""
@@ -99,6 +103,8 @@ def list_customers():
 
 
 @bp.post("/customers/crud")
+@documented(answer=S.CustomerAnswer, body=S.NewCustomerBody, security="adminSession", status=201,
+            errors=(400, 403, 404, 409, 422))
 @answers_errors
 def create_customer():
     """POST: a new customer in one of the admin's stores (storeId when it has several)."""
@@ -111,6 +117,8 @@ def create_customer():
 
 
 @bp.put("/customers/crud")
+@documented(answer=S.UpdatedCustomerAnswer, body=S.CustomerFields, query=S.CustomerIdQuery,
+            security="adminSession", errors=(400, 403, 404, 409, 422))
 @answers_errors
 def update_customer():
     """PUT ?id=: change the given fields."""
@@ -123,6 +131,8 @@ def update_customer():
 
 
 @bp.delete("/customers/crud")
+@documented(answer=S.DeletedAnswer, query=S.CustomerIdQuery, security="adminSession",
+            errors=(403, 404, 422))
 @answers_errors
 def delete_customer():
     """DELETE ?id=: the seed's soft delete."""
@@ -133,6 +143,7 @@ def delete_customer():
 
 
 @bp.get("/customers/stats")
+@documented(answer=S.StatsAnswer, security="adminSession", errors=(403,))
 @answers_errors
 def customer_stats():
     """The overview of the admin's customers."""
@@ -141,6 +152,7 @@ def customer_stats():
 
 
 @bp.get("/customers/<int:customer_id>")
+@documented(answer=S.CustomerDetailAnswer, security="adminSession", errors=(403, 404))
 @answers_errors
 def customer_detail(customer_id: int):
     """One customer with purchase stats, recent orders, top products, monthly spending."""
@@ -151,6 +163,8 @@ def customer_detail(customer_id: int):
 
 
 @bp.patch("/customers/<int:customer_id>")
+@documented(answer=S.PatchedCustomerAnswer, body=S.CustomerFields, security="adminSession",
+            errors=(400, 403, 404, 409, 422))
 @answers_errors
 def patch_customer(customer_id: int):
     """Seed 000: update a customer; a new address reaches its orders not shipped yet."""

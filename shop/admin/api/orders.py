@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
+from ...api.schema import documented
 from ...errors import BadRequest, ShopError
 from ...extensions import db
 from ...models import Order, OrderItem
@@ -14,9 +15,13 @@ from ...services.orders import get_order
 from ...unit_of_work import commit
 from ..views.base import current_scope
 from . import bp
+from .schemas import AdminOrderAnswer, EditRefused, OrderPatchBody
 
 
 @bp.patch("/orders/<order_id>")
+@documented(answer=AdminOrderAnswer, body=OrderPatchBody, security="adminSession",
+            errors=(400, 403, 404),
+            answers={409: EditRefused, 422: EditRefused})
 def patch_order(order_id: str):
     """Edit an order of the admin's stores; 200 with the order, 4xx changing nothing."""
     body = request.get_json(silent=True)
