@@ -5,7 +5,9 @@ a 5xx, and every answer has a documented status, content type and schema. Missin
 and revoked credentials answer a 401 that conforms too.
 
 The admin API runs too, with the session cookie of a signed-in admin (CSRF is off in the
-test app, as in tests/admin)."""
+test app, as in tests/admin), and so does the WhatsApp webhook with its configured token.
+Bounded (a few dozen calls per operation, no deadline, derandomized): the file runs in
+well under a minute on both databases."""
 
 from __future__ import annotations
 
@@ -47,7 +49,13 @@ def _tested(ctx) -> bool:
 
 
 def _signed_in(ctx) -> bool:
-    return _tested(ctx) and re.match(SIGNED_IN, ctx.operation.path) is not None
+    """Every operation that needs a bot key, a dealer's session or an admin's."""
+    return (_tested(ctx) and re.match(SIGNED_IN, ctx.operation.path) is not None) \
+        or _admin(ctx)
+
+
+def _webhook(ctx) -> bool:
+    return ctx.operation.path == "/api/whatsapp/webhook"
 
 
 def _admin(ctx) -> bool:
@@ -133,3 +141,12 @@ def admin_cookie(app, make, login_as, burger, credentials) -> dict:  # noqa: F81
 @BOUNDED
 def test_every_admin_operation_answers_as_documented(app, case, admin_cookie):
     case.call_and_validate(app=app, cookies=admin_cookie, checks=CHECKS)
+
+
+@schema.include(_webhook).parametrize()
+@BOUNDED
+def test_the_webhook_answers_as_documented(app, case, monkeypatch, burger):
+    monkeypatch.setitem(app.config, "WHATSAPP_WEBHOOK_TOKEN", "webhook-token")
+    monkeypatch.setitem(app.config, "WHATSAPP_VERIFY_TOKEN", "verify-token")
+    case.call_and_validate(app=app, headers={"Authorization": "Bearer webhook-token"},
+                           checks=CHECKS)
