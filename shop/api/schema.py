@@ -87,14 +87,17 @@ class Operation:
     errors: tuple[int, ...] = (400, 422)
     answers: dict[int, type[BaseModel]] = field(default_factory=dict)
     content_type: str = "application/json"
+    body_required: bool = True
 
 
 def documented(*, answer: type[BaseModel] | None, body: type[BaseModel] | None = None,
                query: type[BaseModel] | None = None, security: str | None = None,
                status: int = 200, errors: tuple[int, ...] = (400, 422),
                answers: dict[int, type[BaseModel]] | None = None,
-               summary: str | None = None, content_type: str = "application/json") -> Callable:
-    """Mark a view with its Operation (summary defaults to its docstring's first line)."""
+               summary: str | None = None, content_type: str = "application/json",
+               body_required: bool = True) -> Callable:
+    """Mark a view with its Operation (summary defaults to its docstring's first line);
+    `body_required=False` for a view that takes no body as an empty one."""
     if security is not None and security not in SECURITY_SCHEMES:
         raise ValueError(f"unknown security scheme {security!r}")
 
@@ -102,7 +105,8 @@ def documented(*, answer: type[BaseModel] | None, body: type[BaseModel] | None =
         line = summary or (view.__doc__ or view.__name__).strip().splitlines()[0]
         view.openapi = Operation(summary=line, answer=answer, status=status, body=body,
                                  query=query, security=security, errors=errors,
-                                 answers=answers or {}, content_type=content_type)
+                                 answers=answers or {}, content_type=content_type,
+                                 body_required=body_required)
         return view
 
     return mark
@@ -183,8 +187,8 @@ def _operation_json(method: str, operation: Operation, refs: dict, path_params: 
     def content(model: type[BaseModel] | None, mode: str) -> dict:
         if model is None:
             return {}
-        return {"content": {operation.content_type if model is not ErrorAnswer
-                            else "application/json": {"schema": refs[(model, mode)]}}}
+        kind = "application/json" if issubclass(model, ErrorAnswer) else operation.content_type
+        return {"content": {kind: {"schema": refs[(model, mode)]}}}
 
     answers = {str(operation.status): {"description": "OK", **content(operation.answer,
                                                                        "serialization")}}
@@ -201,7 +205,7 @@ def _operation_json(method: str, operation: Operation, refs: dict, path_params: 
                     "responses": answers,
                     "security": [{operation.security: []}] if operation.security else []}
     if operation.body is not None:
-        result["requestBody"] = {"required": True, "content": {
+        result["requestBody"] = {"required": operation.body_required, "content": {
             "application/json": {"schema": refs[(operation.body, "validation")]}}}
     return result
 

@@ -175,7 +175,7 @@ def clear_cart():
 
 @api_bp.post("/cart/checkout")
 @documented(answer=S.OrderAnswer, body=S.CheckoutCartBody, security="shopToken", status=201,
-            answers={200: S.OrderAnswer}, errors=(400, 409, 422, 429))
+            answers={200: S.OrderAnswer}, errors=(400, 409, 422, 429), body_required=False)
 def checkout():
     """Place the cart as a B2B order (PENDING); 201, or 200 with the same order for a
     repeated idempotency key."""
@@ -213,7 +213,7 @@ def order(order_id: str):
 
 @api_bp.post("/orders/<order_id>/cancel")
 @documented(answer=S.OrderAnswer, body=S.CancelBody, security="shopToken",
-            errors=(400, 404, 409, 422, 429))
+            errors=(400, 404, 409, 422, 429), body_required=False)
 def cancel_order(order_id: str):
     """Cancel one of the shop's orders while it is PENDING."""
     shop = api_session().shop
