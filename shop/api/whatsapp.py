@@ -48,6 +48,8 @@ class GatewayMessage(Schema):
     from_: str = Field(alias="from", description="The sender's WhatsApp number.")
     text: str | None = None
     to: str | None = Field(None, description="The store's WhatsApp number it was sent to.")
+    name: str | None = Field(None, description="The sender's WhatsApp profile name: names "
+                                               "a new customer who orders by !order.")
 
 
 class CloudWebhook(Schema):

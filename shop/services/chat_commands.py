@@ -79,6 +79,8 @@ class Context:
     phone: str | None
     locale: str
     command: Command
+    #: The sender's WhatsApp profile name, when the provider gives one.
+    sender_name: str | None = None
     _customer: Customer | None = field(default=None, repr=False)
     _looked_up: bool = field(default=False, repr=False)
 
@@ -163,14 +165,14 @@ TEXTS = {
 
 
 def handle_message(store: Store, phone: str | None, text: str | None, *,
-                   locale: str = "id") -> list[str]:
+                   locale: str = "id", sender_name: str | None = None) -> list[str]:
     """The replies to one incoming message of `phone` to the store: none for text that is no
     command, a short help for an unknown command or bad arguments. Flushes, never commits."""
     command = parse_command(text)
     if not command.name:
         return []
     ctx = Context(store=store, phone=_sender(phone), locale=chat_locale(locale),
-                  command=command)
+                  command=command, sender_name=sender_name)
     spec = COMMANDS.get(ALIASES.get(command.name, command.name))
     if spec is None or (spec.admin and not is_admin(store, ctx.phone)):
         return [short_help(ctx, unknown=command.name)]

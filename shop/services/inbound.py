@@ -41,9 +41,11 @@ def store_of_number(number: str | None) -> Store | None:
     return stores[0] if len(stores) == 1 else None
 
 
-def receive_message(store: Store, *, message_id: str, sender: str, text: str | None) -> int:
+def receive_message(store: Store, *, message_id: str, sender: str, text: str | None,
+                    sender_name: str | None = None) -> int:
     """Handle one incoming message once: the number of replies queued (0 for a message id
-    seen before, text that is no command, or a sender that is no phone number). Flushes."""
+    seen before, text that is no command, or a sender that is no phone number); the
+    sender's profile name, if the provider gives one, names a new customer. Flushes."""
     message_id = (message_id or "").strip()
     if not message_id or len(message_id) > MAX_MESSAGE_ID:
         raise InvalidInput("Pesan tanpa id yang sah.", fields={"id": "Wajib diisi."})
@@ -67,7 +69,7 @@ def receive_message(store: Store, *, message_id: str, sender: str, text: str | N
                  message_id, sender)
         return 0
     locale = chat_locale(current_app.config.get("BABEL_DEFAULT_LOCALE"))
-    replies = handle_message(store, phone, text, locale=locale)
+    replies = handle_message(store, phone, text, locale=locale, sender_name=sender_name)
     messages = [Message(phone, REPLY_TEMPLATE, {"body": reply}, locale=locale)
                 for reply in replies]
     queue_messages(messages, store_id=store.id, order_id=None, now=now)
