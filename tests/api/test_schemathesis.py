@@ -150,3 +150,25 @@ def test_the_webhook_answers_as_documented(app, case, monkeypatch, burger):
     monkeypatch.setitem(app.config, "WHATSAPP_VERIFY_TOKEN", "verify-token")
     case.call_and_validate(app=app, headers={"Authorization": "Bearer webhook-token"},
                            checks=CHECKS)
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "/api/products/100000000000000000000", None),
+    ("GET", "/api/products/100000000000000000000/stock", None),
+    ("PUT", "/api/cart/item/100000000000000000000", {"qty": 1}),
+    ("DELETE", "/api/cart/item/100000000000000000000", None),
+    ("POST", "/api/cart/add", {"product_id": 100000000000, "qty": 1}),
+    ("POST", "/api/cart/add", {"product_id": "999999999999", "qty": 1}),
+])
+def test_given_an_id_beyond_any_row_then_404_not_500(client, credentials, method, path, body):
+    answer = client.open(path, method=method, json=body,
+                         headers={"Authorization": f"Bearer {credentials['portal']}"})
+    assert answer.status_code == 404, answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["store_id=%0B", "shop=%20", "page=%09&per_page=%0C"])
+def test_given_blank_numbers_in_the_admin_order_list_then_they_are_not_given(
+        client, login_as, burger, query):  # noqa: F811
+    answer = login_as("admin", [burger]).get(f"/api/admin/orders?{query}")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["per_page"] == 25

@@ -88,20 +88,20 @@ def _filters(args) -> tuple[OrderFilters, int, int]:
             except ValueError:
                 raise InvalidInput(f"Nilai {name} tidak dikenal.", fields={
                     name: ", ".join(e.value for e in enum_class)}) from None
+    numbers: dict[str, int | None] = {}
     for name in ("shop", "store_id", "page", "per_page"):
         raw = (args.get(name) or "").strip()
         if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
             raise InvalidInput(f"{name} harus berupa angka.", fields={name: "Angka."})
-    per_page = int(args.get("per_page") or PAGE_SIZES[0])
+        numbers[name] = int(raw) if raw else None  # blank (spaces too): not given
+    per_page = numbers["per_page"] or PAGE_SIZES[0]
     if per_page not in PAGE_SIZES:
         raise InvalidInput("per_page harus salah satu dari "
                            + ", ".join(map(str, PAGE_SIZES)) + ".",
                            fields={"per_page": "/".join(map(str, PAGE_SIZES))})
-    shop, store = args.get("shop"), args.get("store_id")
     return (OrderFilters(search=" ".join((args.get("search") or "").split())[:100],
-                         shop_id=int(shop) if shop else None,
-                         store_id=int(store) if store else None, **values),
-            max(int(args.get("page") or 1), 1), per_page)
+                         shop_id=numbers["shop"], store_id=numbers["store_id"], **values),
+            max(numbers["page"] or 1, 1), per_page)
 
 
 @bp.get("/admin/orders")
