@@ -4,19 +4,34 @@ every chat front end shows them (issue 13): Indonesian by default, English by `l
 Labels come from shop.services.labels (Indonesian) and their English twins below, chosen by
 locale here, like the message templates do, so a chat reply never depends on a request's
 language. Text a shopper typed (a name) is flattened before it is shown; an admin reads
-customers' phone numbers masked (0812****7890).
+customers' phone numbers masked (0812****7890), in an order, a list and its history alike.
+A MONTHLY product (seed 001's server packages) is priced per month and its lines count
+months ("3 bulan").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Order, OrderStatus, PaymentMethod, PaymentStatus, Product, Shipment, Store
+from ..models import (
+    Billing,
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderItem,
+    OrderStatus,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    Shipment,
+    Store,
+)
 from .labels import ORDER_STATUS_LABELS, PAYMENT_METHODS, PAYMENT_STATUS_LABELS
 from .money import format_rupiah
 from .phones import mask_phone
@@ -61,6 +76,8 @@ WORDS = {
         "no_method": "Belum dipilih", "sold_out": "Habis", "in_stock": "stok {n}",
         "price": "Harga", "code": "Kode", "category": "Kategori", "catalog": "Katalog",
         "empty_catalog": "Belum ada produk.",
+        "months": "{n} bulan", "per_month": "/bulan", "reference": "Referensi",
+        "history": "Riwayat", "created": "Dibuat", "by_customer": "pelanggan",
     },
     "en": {
         "order": "Order", "date": "Date", "status": "Status", "items": "Items",
@@ -70,6 +87,8 @@ WORDS = {
         "no_method": "Not chosen yet", "sold_out": "Sold out", "in_stock": "{n} in stock",
         "price": "Price", "code": "Code", "category": "Category", "catalog": "Catalog",
         "empty_catalog": "No products yet.",
+        "months": "{n} months", "per_month": "/month", "reference": "Reference",
+        "history": "History", "created": "Placed", "by_customer": "customer",
     },
 }
 
@@ -127,9 +146,33 @@ def payment_method_text(method: str | None, store: Store | None = None,
 
 def local_datetime(order: Order, store: Store | None = None) -> str:
     """When the order was placed, in the store's time zone: 27/01/2024 14:30."""
-    store = store or order.store
+    return local_time(order.created_at, store or order.store)
+
+
+def local_time(moment: datetime, store: Store) -> str:
+    """A moment in the store's time zone: 27/01/2024 14:30."""
     zone = ZoneInfo(store.timezone or "Asia/Jakarta")
-    return order.created_at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+
+
+def months_text(months: int, locale: str | None = "id") -> str:
+    """'3 bulan' / '3 months': the quantity of a MONTHLY product's line."""
+    return words(locale)["months"].format(n=months)
+
+
+def monthly_product_ids(items: Iterable[OrderItem]) -> set[int]:
+    """Which of the lines' products are billed per month (one statement)."""
+    ids = {item.product_id for item in items if item.product_id is not None}
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Product.id).where(
+        Product.id.in_(sorted(ids)), Product.billing == Billing.MONTHLY)))
+
+
+def item_text(item: OrderItem, monthly: set[int], locale: str | None = "id") -> str:
+    """'• Burger Cheese x2 = Rp 50.000'; a MONTHLY line '• BRONZE 3 bulan = Rp 75.000'."""
+    amount = months_text(item.qty, locale) if item.product_id in monthly else f"x{item.qty}"
+    return f"• {plain(item.name, limit=120)} {amount} = {format_rupiah(item.subtotal)}"
 
 
 def shipments_of(order: Order) -> list[Shipment]:
@@ -161,9 +204,8 @@ def format_order(order: Order, *, locale: str | None = "id", admin: bool = False
         phone = mask_phone(order.recipient_phone) if order.recipient_phone else ""
         lines.append(f"{w['customer']}: {who} ({phone})" if phone else f"{w['customer']}: {who}")
     lines += ["", f"*{w['items']}:*"]
-    for item in order.items:
-        lines.append(f"• {plain(item.name, limit=120)} x{item.qty} = "
-                     f"{format_rupiah(item.subtotal)}")
+    monthly = monthly_product_ids(order.items)
+    lines += [item_text(item, monthly, locale) for item in order.items]
     lines.append("")
     if order.discount or order.shipping_fee:
         lines.append(f"{w['subtotal']}: {format_rupiah(order.subtotal)}")
@@ -174,19 +216,69 @@ def format_order(order: Order, *, locale: str | None = "id", admin: bool = False
     lines.append(f"*{w['total']}: {format_rupiah(order.total)}*")
     method = payment_method_text(order.payment_method, store, locale) or w["no_method"]
     lines.append(f"{w['payment']}: {method} ({payment_status_label(order.payment_status, locale)})")
-    parcels = list(shipments) if shipments is not None else shipments_of(order)
-    if parcels:
-        for parcel in parcels:
-            lines.append(f"{w['shipment']}: {shipment_text(parcel, locale)}")
-    else:
-        lines.append(f"{w['shipment']}: {w['no_shipment']}")
+    lines += _delivery_lines(order, monthly, shipments, locale)
     return "\n".join(lines)
 
 
-def format_order_line(order: Order, *, locale: str | None = "id") -> str:
-    """One order in a list: '• *ORD-20240127-001* 27/01/2024 14:30 - Selesai - Rp 65.000'."""
-    return (f"• *{order.number}* {local_datetime(order)} - {status_label(order.status, locale)}"
+def _delivery_lines(order: Order, monthly: set[int], shipments: Iterable[Shipment] | None,
+                    locale: str | None) -> list[str]:
+    """The order's parcels (or that none left yet) and what the store delivered."""
+    w = words(locale)
+    parcels = list(shipments) if shipments is not None else shipments_of(order)
+    lines = [f"{w['shipment']}: {shipment_text(parcel, locale)}" for parcel in parcels]
+    if not parcels and not all(item.product_id in monthly for item in order.items):
+        lines.append(f"{w['shipment']}: {w['no_shipment']}")  # a subscription ships nothing
+    if order.reference:
+        lines.append(f"{w['reference']}: {plain(order.reference, limit=100)}")
+    return lines
+
+
+def format_order_line(order: Order, *, locale: str | None = "id", admin: bool = False) -> str:
+    """One order in a list: '• *ORD-20240127-001* 27/01/2024 14:30 - Selesai - Rp 65.000';
+    `admin` adds the customer's name and masked phone."""
+    line = (f"• *{order.number}* {local_datetime(order)} - {status_label(order.status, locale)}"
             f" - {format_rupiah(order.total)}")
+    if admin:
+        line += f" - {plain(order.recipient_name, limit=60)}"
+        if order.recipient_phone:
+            line += f" ({mask_phone(order.recipient_phone)})"
+    return line
+
+
+def actor_text(actor: str | None, locale: str | None = "id") -> str:
+    """Who did it, for an admin: a WhatsApp sender's number masked, the rest as recorded."""
+    actor = actor or "system"
+    if actor == "customer":
+        return words(locale)["by_customer"]
+    kind, _, who = actor.partition(":")
+    if kind == "whatsapp" and who.isdigit():
+        return f"WhatsApp {mask_phone(who)}"
+    return plain(actor, limit=80)
+
+
+def event_text(event: OrderEvent, store: Store, locale: str | None = "id") -> str | None:
+    """One line of an order's status history; None for an event that is no step of it."""
+    w = words(locale)
+    if event.kind == EventKind.CREATED:
+        what = w["created"]
+    elif event.kind == EventKind.STATUS and event.to_status:
+        what = status_label(event.to_status, locale)
+    elif event.kind == EventKind.PAYMENT and event.to_status:
+        what = f"{w['payment']}: {payment_status_label(event.to_status, locale)}"
+    else:
+        return None
+    line = f"• {local_time(event.created_at, store)} {what} ({actor_text(event.actor, locale)})"
+    return f"{line}: {plain(event.note, limit=150)}" if event.note else line
+
+
+def format_history(order: Order, *, locale: str | None = "id") -> str:
+    """The order's status history for an admin, oldest first, from its events."""
+    events = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                                .order_by(OrderEvent.created_at, OrderEvent.id))
+    lines = [f"*{words(locale)['history']}:*"]
+    lines += [text for event in events
+              if (text := event_text(event, order.store, locale)) is not None]
+    return "\n".join(lines)
 
 
 def stock_text(product: Product, locale: str | None = "id") -> str:
@@ -197,10 +289,16 @@ def stock_text(product: Product, locale: str | None = "id") -> str:
     return w["sold_out"] if product.stock <= 0 else w["in_stock"].format(n=product.stock)
 
 
+def price_text(product: Product, locale: str | None = "id") -> str:
+    """'Rp 25.000', or 'Rp 25.000/bulan' for a product billed per month."""
+    per = words(locale)["per_month"] if product.billing == Billing.MONTHLY else ""
+    return format_rupiah(product.price) + per
+
+
 def format_product_line(product: Product, *, locale: str | None = "id") -> str:
     """One product of the catalog: '• *Burger Cheese* (BRG-CHEESE) - Rp 25.000'."""
     text = (f"• *{plain(product.name, limit=120)}* ({product.code}) - "
-            f"{format_rupiah(product.price)}")
+            f"{price_text(product, locale)}")
     stock = stock_text(product, locale)
     return f"{text} ({stock})" if stock else text
 
@@ -209,7 +307,7 @@ def format_product(product: Product, *, locale: str | None = "id") -> str:
     """One product in full: name, code, price, category, description, attributes, stock."""
     w = words(locale)
     lines = [f"*{plain(product.name, limit=120)}*", f"{w['code']}: {product.code}",
-             f"{w['price']}: *{format_rupiah(product.price)}*"]
+             f"{w['price']}: *{price_text(product, locale)}*"]
     if product.category:
         lines.append(f"{w['category']}: {plain(product.category, limit=50)}")
     for key, value in (product.attributes or {}).items():

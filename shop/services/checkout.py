@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..errors import IdempotencyKeyReused, InvalidInput, NotAllowed
 from ..extensions import db
 from ..models import (
+    Billing,
     Channel,
     Customer,
     DealerPrice,
@@ -38,22 +39,25 @@ from .labels import payment_method_label
 from .money import Line, Totals, compute_totals
 from .notifications import Message, deliver_order_after_commit, outbox_rows, render_confirmation
 from .numbering import assign_order_number, early_order_number
-from .order_channels import CHANNEL_RULES, BuyerKind
+from .order_channels import CHANNEL_RULES, BuyerKind, ChannelRules
 from .order_rows import insert_order_rows
 from .phones import normalize_phone
 from .validation import clean_cart, clean_courier, clean_payment_method, clean_text
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
+#: A line of a MONTHLY product counts months: 1 to 12 (seed 001's server packages).
+MAX_MONTHS = 12
 
 PRICE_QUERY = select(
-    Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active
+    Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active,
+    Product.billing,
 ).where(Product.store_id == bindparam("store_id"),
         Product.code.in_(bindparam("codes", expanding=True)))
 #: A dealer's prices: the shop's own price where it has one, and the stock the legacy ERP
 #: can sell (as last synced), which a dealer may not order beyond.
 DEALER_PRICE_QUERY = select(
     Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active,
-    Product.legacy_stock, DealerPrice.price.label("own_price"),
+    Product.billing, Product.legacy_stock, DealerPrice.price.label("own_price"),
 ).outerjoin(DealerPrice, (DealerPrice.product_id == Product.id)
             & (DealerPrice.shop_id == bindparam("shop_id"))
 ).where(Product.store_id == bindparam("store_id"),
@@ -132,8 +136,9 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
     values: dict = {}
     rules = CHANNEL_RULES[req.channel]
     checks = {
-        **_buyer_checks(store, req, rules.buyer),
-        "payment_method": lambda: clean_payment_method(req.payment_method, rules.payment_methods),
+        **_buyer_checks(store, req, rules),
+        "payment_method": lambda: clean_payment_method(
+            req.payment_method or rules.default_payment_method(store), rules.payment_methods),
         "notes": lambda: clean_text(req.notes, field="notes", label="Catatan"),
         "cart": lambda: clean_cart(req.items),
         "idempotency_key": lambda: clean_idempotency_key(req.idempotency_key),
@@ -151,17 +156,18 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
     return CleanCheckout(**values)
 
 
-def _buyer_checks(store: Store, req: CheckoutRequest, buyer: BuyerKind) -> dict:
-    """The checks of who buys: a customer's name, phone, address, email and courier, or a
-    dealer shop's own details (what the request says of them is not used)."""
-    if buyer == BuyerKind.CUSTOMER:
+def _buyer_checks(store: Store, req: CheckoutRequest, rules: ChannelRules) -> dict:
+    """The checks of who buys: a customer's name, phone, address (where the channel needs
+    one), email and courier, or a dealer shop's own details (what the request says of them
+    is not used)."""
+    if rules.buyer == BuyerKind.CUSTOMER:
         if req.shop is not None:
             raise ValueError(f"channel {req.channel} sells to customers, not dealer shops")
         return {
             "name": lambda: clean_name(req.name),
             "phone": lambda: normalize_phone(req.phone),
             "address": lambda: clean_text(req.address, field="address", label="Alamat",
-                                          required=True),
+                                          required=rules.address_required),
             "email": lambda: clean_email(req.email),
             "courier": lambda: clean_courier(store, req.courier),
         }
@@ -208,6 +214,7 @@ def price_cart(store: Store, cart: dict[str, int], shop: Shop | None = None) -> 
             "Produk tidak lagi dijual: " + ", ".join(inactive) + ".",
             fields={"items": "Tidak lagi dijual: " + ", ".join(inactive)},
         )
+    check_months([(found[c].name, found[c].billing, q) for c, q in cart.items()])
     short = [found[c].name for c, q in cart.items() if found[c].stock is not None
              and found[c].stock < q]
     if shop is not None:  # what the legacy ERP can sell, as last synced
@@ -222,6 +229,19 @@ def price_cart(store: Store, cart: dict[str, int], shop: Shop | None = None) -> 
              tracks_stock=found[c].stock is not None)
         for c, q in cart.items()
     ]
+
+
+def check_months(lines: list[tuple[str, Billing, int]]) -> None:
+    """A MONTHLY product's quantity is its months, 1 to MAX_MONTHS, whichever channel sells
+    it. Raises InvalidInput (`max_months` and the `products` in its details)."""
+    wrong = [name for name, billing, qty in lines
+             if billing == Billing.MONTHLY and not 1 <= qty <= MAX_MONTHS]
+    if wrong:
+        raise InvalidInput(
+            f"Durasi {', '.join(wrong)} harus 1 sampai {MAX_MONTHS} bulan.",
+            fields={"items": f"Durasi 1 sampai {MAX_MONTHS} bulan: " + ", ".join(wrong)},
+            max_months=MAX_MONTHS, products=wrong,
+        )
 
 
 def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedOrder:

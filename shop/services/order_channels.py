@@ -1,6 +1,7 @@
 """What each channel's orders take and send: who buys (a Customer of the store, found by
-phone, or a dealer Shop), which payment methods are offered, and which messages a new order
-queues. The checkout writes every order the same way; only these rules differ."""
+phone, or a dealer Shop), which payment methods are offered, whether a shipping address is
+needed, and which messages a new order queues. The checkout writes every order the same way;
+only these rules differ."""
 
 from __future__ import annotations
 
@@ -41,12 +42,27 @@ class ChannelRules:
     #: through the legacy ERP).
     payment_methods: tuple[PaymentMethod, ...]
     messages: Callable[..., NewOrderMessages]
+    #: False: an order may come without a shipping address (a WhatsApp `!order`: the chat
+    #: has none to give, the store asks in the chat when it ships something).
+    address_required: bool = True
+    #: The method of an order that names none, from the store (None: the order has none).
+    default_payment_method: Callable[[Store], PaymentMethod | None] = lambda _store: None
 
 
 def store_admins(store: Store) -> list[str]:
     """The numbers that get the store's new-order alerts, each once."""
     return [phone for phone in dict.fromkeys([*(store.admin_whatsapp or []), store.whatsapp])
             if phone]
+
+
+def chat_payment_method(store: Store) -> PaymentMethod | None:
+    """A chat order asks for no method: transfer to the store's bank account, else its
+    e-wallet, else none (the store tells the customer in the chat)."""
+    if store.bank_accounts:
+        return PaymentMethod.BANK_TRANSFER
+    if store.e_wallets:
+        return PaymentMethod.E_WALLET
+    return None
 
 
 def customer_order_messages(store: Store, data: CleanCheckout, lines: list[Line],
@@ -98,8 +114,12 @@ def order_messages(store: Store, data: CleanCheckout, lines: list[Line], totals:
 
 
 B2C = ChannelRules(BuyerKind.CUSTOMER, STOREFRONT_PAYMENT_METHODS, customer_order_messages)
+#: A WhatsApp `!order` (seed 001): the customer by the sender's phone, no address asked for
+#: (server packages ship nothing), paid as chat_payment_method says.
+CHAT = ChannelRules(BuyerKind.CUSTOMER, STOREFRONT_PAYMENT_METHODS, customer_order_messages,
+                    address_required=False, default_payment_method=chat_payment_method)
 B2B = ChannelRules(BuyerKind.SHOP, (), dealer_order_messages)
 CHANNEL_RULES: dict[Channel, ChannelRules] = {
-    Channel.STOREFRONT: B2C, Channel.ADMIN: B2C, Channel.WHATSAPP: B2C, Channel.BOT: B2C,
+    Channel.STOREFRONT: B2C, Channel.ADMIN: B2C, Channel.WHATSAPP: CHAT, Channel.BOT: B2C,
     Channel.B2B: B2B,
 }

@@ -1,9 +1,11 @@
 """An admin's status change of one order: the status machine's move, with a reason where the
-customer must be told why (cancel, reject) and a refusal when the order moved meanwhile."""
+customer must be told why (cancel, reject) and a refusal when the order moved meanwhile; and
+completing an order with what the store delivered (seed 001's server id)."""
 
 from __future__ import annotations
 
 from ..errors import InvalidInput, StaleChange, TransitionRefused
+from ..extensions import db
 from ..models import Order, OrderStatus
 from .labels import ORDER_STATUS_LABELS
 from .orders import transition
@@ -12,6 +14,8 @@ from .validation import clean_text
 #: Changes the customer hears about with the admin's reason (seed 001's !order-cancel).
 REASON_REQUIRED = (OrderStatus.CANCELLED, OrderStatus.REJECTED)
 MAX_NOTE = 500
+MAX_REFERENCE = 100  # Order.reference
+REFERENCE_LABELS = {"id": "Referensi", "en": "Reference"}
 
 
 def clean_status_change(status, note) -> tuple[OrderStatus, str | None]:
@@ -67,3 +71,21 @@ def _decide_dealer_order(order: Order, target: OrderStatus, *, actor: str,
             allowed=[OrderStatus.CONFIRMED.value, OrderStatus.REJECTED.value,
                      OrderStatus.CANCELLED.value])
     return transition(order, target, actor=actor, note=reason)
+
+
+def complete_order(order: Order, *, reference: str | None, actor: str, note: str | None = None,
+                   base_url: str | None = None) -> Order:
+    """Complete the order and keep on it what the store delivered (a server id, a licence);
+    the customer's status message carries the reference in its note (in the language they
+    ordered in) and as `reference`. Raises InvalidInput, TransitionRefused or StaleChange."""
+    ref = clean_text(reference, field="reference", label="Referensi", limit=MAX_REFERENCE,
+                     multiline=False)
+    text = clean_text(note, field="note", label="Catatan", limit=MAX_NOTE)
+    label = REFERENCE_LABELS.get(order.locale, REFERENCE_LABELS["id"])
+    shown = "\n".join(part for part in (ref and f"{label}: {ref}", text) if part) or None
+    transition(order, OrderStatus.COMPLETED, actor=actor, note=shown, base_url=base_url,
+               notice={"reference": ref})
+    if ref:
+        order.reference = ref
+        db.session.flush()
+    return order

@@ -50,9 +50,15 @@ def test_given_text_that_is_no_command_then_there_is_no_reply(burger):
     assert handle_message(burger, BUDI, "halo kak") == []
 
 
-def test_the_commands_table_names_every_everyone_command():
-    assert set(COMMANDS) == {"katalog", "harga", "order-status", "my-orders", "batal", "bantuan"}
-    assert not any(spec.admin for spec in COMMANDS.values())
+def test_the_commands_table_names_every_command_and_which_are_for_admins():
+    everyone = {name for name, spec in COMMANDS.items() if not spec.admin}
+    admins = {name for name, spec in COMMANDS.items() if spec.admin}
+
+    assert everyone == {"katalog", "harga", "order", "order-status", "my-orders", "batal",
+                        "bantuan"}
+    assert admins == {"orders", "order-detail", "order-confirm", "order-process",
+                      "order-complete", "order-cancel", "order-stats", "order-search",
+                      "pending-orders"}
 
 
 # --- help -----------------------------------------------------------------------------------
