@@ -7,6 +7,9 @@ before its next request; that reconnect is part of the next request's latency, a
 for a real client. Nothing is retried: a broken connection is counted as an error.
 
 Every run is bounded twice: by a deadline and by a number of requests.
+
+`run_phase` is closed-loop (each client waits for its answer); `run_open_loop` sends at a
+constant rate whatever the answers do, each request on an idle connection of a bounded pool.
 """
 
 from __future__ import annotations
@@ -44,10 +47,17 @@ class PhaseStats:
     connections: int = 0
     window_connections: int = 0
     stopped_by: str = ""
+    #: Open loop only: seconds each request left after its due time (the client's own lag).
+    lags: list[float] = field(default_factory=list)
 
     def summary(self) -> dict:
         lat = sorted(self.latencies)
-        return {
+        extra = {}
+        if self.lags:
+            lags = sorted(self.lags)
+            extra = {"send_lag_ms": {"p50": pct(lags, 50), "p99": pct(lags, 99),
+                                     "max": round(lags[-1] * 1000, 1)}}
+        return extra | {
             "name": self.name,
             "requests": self.requests,
             "elapsed_s": round(self.elapsed, 3),
@@ -242,4 +252,79 @@ async def run_phase(name: str, *, host: str, port: int, clients: int, seconds: f
     stats.client_cpu = time.process_time() - cpu0
     stats.requests = sum(stats.statuses.values())
     stats.stopped_by = "max-requests" if issued >= max_requests else "time"
+    return stats
+
+
+async def run_open_loop(name: str, *, host: str, port: int, rate: float, seconds: float,
+                        max_requests: int, make_request: MakeRequest, on_response: OnResponse,
+                        max_connections: int = 256, request_timeout: float = 30.0) -> PhaseStats:
+    """Send request n at start + n / rate (open loop) until `seconds` pass or `max_requests`
+    were sent, then wait (bounded by `request_timeout`) for the answers in flight.
+
+    A request takes an idle keep-alive connection or opens one, at most `max_connections` at
+    a time; when all are busy it waits for one, and that wait is its lag (`lags`, printed as
+    send_lag_ms): a large lag means the server, not the rate, set the pace. `latencies` run
+    from writing the request to its answer; `make_request(n)` is called right before the
+    write and `on_response(n, ...)` right after the answer, so either can read the clock.
+    """
+    stats = PhaseStats(name)
+    loop = asyncio.get_running_loop()
+    idle: list[Connection] = []
+    slots = asyncio.Semaphore(max_connections)
+    total = max(0, min(max_requests, int(rate * seconds)))
+    start = loop.time()
+    cpu0 = time.process_time()
+
+    async def one(n: int, due: float) -> None:
+        async with slots:
+            conn = idle.pop() if idle else Connection(host, port, stats)
+            stats.lags.append(loop.time() - due)
+            raw, context = make_request(n)
+            t0 = time.perf_counter()
+            try:
+                async with asyncio.timeout(request_timeout):
+                    status, body = await conn.request(raw)
+            except TimeoutError:
+                stats.errors["timeout"] += 1
+                conn.close()
+                return
+            except (OSError, HttpError) as error:
+                stats.errors[type(error).__name__ + ": " + str(error)[:80]] += 1
+                conn.close()
+                return
+            stats.latencies.append(time.perf_counter() - t0)
+            stats.statuses[status] += 1
+            idle.append(conn)
+            try:
+                problem = on_response(n, context, status, body)
+            except (ValueError, KeyError, TypeError) as error:
+                problem = f"unreadable answer {status}: {type(error).__name__}"
+            if problem:
+                stats.errors[problem] += 1
+
+    tasks: set[asyncio.Task] = set()
+    for n in range(total):
+        due = start + n / rate
+        if loop.time() - start > seconds + request_timeout:  # far behind: stop sending
+            stats.stopped_by = "late"
+            break
+        pause = due - loop.time()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        task = asyncio.create_task(one(n, due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    sent_for = loop.time() - start
+    if tasks:
+        await asyncio.wait(set(tasks), timeout=request_timeout + 5)
+    for task in list(tasks):  # bounded: what is still waiting after the timeout is dropped
+        task.cancel()
+        stats.errors["still waiting after the run"] += 1
+    for conn in idle:
+        conn.close()
+    stats.elapsed = sent_for
+    stats.client_cpu = time.process_time() - cpu0
+    stats.requests = sum(stats.statuses.values())
+    if not stats.stopped_by:
+        stats.stopped_by = "max-requests" if total < int(rate * seconds) else "time"
     return stats
