@@ -278,3 +278,63 @@ def test_given_signed_bad_json_then_400(client, burger):
     answer = client.post(URL, data=raw, headers=signed(raw))
 
     assert answer.status_code == 400
+
+
+# --- !order over the webhook: the sender's profile name ----------------------------------
+
+
+def _customer_of(phone: str):
+    from shop.models import Customer
+
+    return db.session.scalars(select(Customer).where(Customer.phone == phone)).one()
+
+
+def test_given_a_gateway_order_with_a_name_then_the_new_customer_gets_it(client, burger):
+    body = {**generic(text="!order fries 2", message_id="gw-o1"), "name": "Rina *WA*"}
+
+    answer = client.post(URL, json=body, headers=bearer())
+
+    assert answer.get_json() == {"success": True, "handled": 1}
+    assert _customer_of(CUSTOMER).name == "Rina WA"
+    templates = [row.template for row in outbox()]
+    assert templates.count("chat_reply") == 1 and "order_confirmation" in templates
+    reply = next(row for row in outbox() if row.template == "chat_reply")
+    assert "dibuat: French Fries x2, total *Rp 30.000*" in text_of(reply)
+
+
+def test_given_a_cloud_order_then_the_contacts_profile_name_names_the_customer(client,
+                                                                                burger):
+    payload = json.loads(cloud(cloud_text(text="!order fries", message_id="wamid.O1")))
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"] = [{"profile": {"name": "Someone Else"}, "wa_id": "6281299999999"},
+                         {"profile": {"name": "Dewi Lestari"}, "wa_id": CUSTOMER}]
+    raw = json.dumps(payload).encode()
+
+    answer = client.post(URL, data=raw, headers=signed(raw))
+
+    assert answer.get_json()["handled"] == 1
+    assert _customer_of(CUSTOMER).name == "Dewi Lestari"
+
+
+def test_given_a_redelivered_order_message_then_one_order_is_placed(client, burger):
+    from shop.models import Order
+
+    body = generic(text="!order fries", message_id="gw-o2")
+    client.post(URL, json=body, headers=bearer())
+    again = client.post(URL, json=body, headers=bearer())
+
+    assert again.get_json()["handled"] == 0
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+
+
+def test_given_a_refused_order_over_the_webhook_then_only_the_reply_is_kept(client, burger):
+    from shop.models import Order
+
+    answer = client.post(URL, json=generic(text="!order sundae", message_id="gw-o3"),
+                         headers=bearer())
+
+    assert answer.get_json()["handled"] == 1
+    assert [row.template for row in outbox()] == ["chat_reply"]
+    assert text_of(outbox()[0]) == "Stok tidak cukup untuk: Sundae."
+    assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+    assert inbound_count() == 1

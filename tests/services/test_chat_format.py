@@ -4,10 +4,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from shop.extensions import db
-from shop.models import Carrier, Order, OrderStatus, Product, Shipment
+from shop.models import Billing, Carrier, Order, OrderStatus, Product, Shipment
 from shop.services.chat_format import (
     MAX_MESSAGE,
+    actor_text,
     format_catalog,
+    format_history,
     format_order,
     format_order_line,
     format_product,
@@ -159,3 +161,65 @@ def test_split_message_cuts_long_replies_at_line_breaks():
     assert "\n".join(parts) == text
     assert split_message("short") == ["short"]
     assert all(len(p) <= 10 for p in split_message("y" * 25, limit=10))
+
+
+def _server_order(make, burger, months=3) -> Order:
+    make.product(burger, "BRONZE", "25000", name="BRONZE", category="Server",
+                 billing=Billing.MONTHLY)
+    placed = make.order(burger, items=[("BRONZE", months)], payment_method="bank_transfer")
+    return db.session.get(Order, placed.id)
+
+
+def test_given_a_monthly_product_then_its_price_is_per_month(make, burger):
+    product = make.product(burger, "GOLD", "100000", name="GOLD", billing=Billing.MONTHLY)
+
+    assert format_product_line(product) == "• *GOLD* (GOLD) - Rp 100.000/bulan"
+    assert "Price: *Rp 100.000/month*" in format_product(product, locale="en")
+
+
+def test_given_a_subscription_order_then_lines_count_months_and_nothing_ships(make, burger):
+    order = _server_order(make, burger)
+
+    text = format_order(order)
+
+    assert "• BRONZE 3 bulan = Rp 75.000" in text
+    assert "Pengiriman" not in text
+    assert "• BRONZE 3 months = Rp 75.000" in format_order(order, locale="en")
+
+
+def test_given_a_reference_then_the_order_shows_it(make, burger):
+    order = _server_order(make, burger)
+    order.reference = "SRV-*123*"
+
+    assert format_order(order).endswith("\nReferensi: SRV-123")
+    assert format_order(order, locale="en").endswith("\nReference: SRV-123")
+
+
+def test_given_an_admin_list_line_then_name_and_masked_phone_follow(make, burger):
+    order = _order(make, burger, name="Siti", phone="081298767890")
+
+    line = format_order_line(order, admin=True)
+
+    assert line.endswith(" - Rp 58.000 - Siti (0812****7890)")
+    assert "081298767890" not in line
+
+
+def test_given_events_then_the_history_masks_whatsapp_numbers(make, burger):
+    order = _order(make, burger)
+    transition(order, OrderStatus.CONFIRMED, actor="whatsapp:6281200000001", note="*ok*",
+               notify=False)
+    transition(order, OrderStatus.PROCESSING, actor="admin:ani@toko.test", notify=False)
+
+    lines = format_history(order, locale="en").split("\n")
+
+    assert lines[0] == "*History:*"
+    assert lines[1].endswith(" Placed (customer): Pesanan dibuat dari storefront")
+    assert lines[2].endswith(" Confirmed (WhatsApp 0812****0001): ok")
+    assert lines[3].endswith(" Processing (admin:ani@toko.test)")
+    assert "6281200000001" not in "\n".join(lines)
+
+
+def test_given_an_order_actor_then_it_is_shown_as_who_did_it():
+    assert actor_text("whatsapp:6281234567890") == "WhatsApp 0812****7890"
+    assert actor_text("customer", "en") == "customer"
+    assert actor_text(None) == "system"
