@@ -202,7 +202,7 @@ def _operation_json(method: str, operation: Operation, refs: dict, path_params: 
     result: dict = {"operationId": f"{endpoint}.{method}", "summary": operation.summary,
                     "parameters": path_params + (_query_parameters(operation.query)
                                                  if operation.query else []),
-                    "responses": answers,
+                    "responses": dict(sorted(answers.items())),
                     "security": [{operation.security: []}] if operation.security else []}
     if operation.body is not None:
         result["requestBody"] = {"required": operation.body_required, "content": {

@@ -166,6 +166,12 @@ def test_given_an_id_beyond_any_row_then_404_not_500(client, credentials, method
     assert answer.status_code == 404, answer.get_data(as_text=True)
 
 
+def test_given_a_nul_in_the_admin_order_search_then_422(client, login_as, burger):  # noqa: F811
+    answer = login_as("admin", [burger]).get("/api/admin/orders?search=a%00b")
+    assert answer.status_code == 422, answer.get_data(as_text=True)
+    assert answer.get_json()["fields"] == {"search": "Berisi karakter yang tidak diizinkan."}
+
+
 @pytest.mark.parametrize("query", ["store_id=%0B", "shop=%20", "page=%09&per_page=%0C"])
 def test_given_blank_numbers_in_the_admin_order_list_then_they_are_not_given(
         client, login_as, burger, query):  # noqa: F811

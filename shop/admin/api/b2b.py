@@ -20,6 +20,7 @@ from ...services.b2b_dashboard import b2b_dashboard
 from ...services.b2b_orders import approve_b2b_order, reject_b2b_order
 from ...services.money import money_json
 from ...services.order_search import PAGE_SIZES, OrderFilters, get_scoped_order, list_orders
+from ...services.validation import check_characters
 from ...unit_of_work import commit
 from ..views.base import current_scope
 from . import bp
@@ -88,20 +89,29 @@ def _filters(args) -> tuple[OrderFilters, int, int]:
             except ValueError:
                 raise InvalidInput(f"Nilai {name} tidak dikenal.", fields={
                     name: ", ".join(e.value for e in enum_class)}) from None
-    numbers: dict[str, int | None] = {}
-    for name in ("shop", "store_id", "page", "per_page"):
-        raw = (args.get(name) or "").strip()
-        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
-            raise InvalidInput(f"{name} harus berupa angka.", fields={name: "Angka."})
-        numbers[name] = int(raw) if raw else None  # blank (spaces too): not given
+    numbers = _numbers(args)
     per_page = numbers["per_page"] or PAGE_SIZES[0]
     if per_page not in PAGE_SIZES:
         raise InvalidInput("per_page harus salah satu dari "
                            + ", ".join(map(str, PAGE_SIZES)) + ".",
                            fields={"per_page": "/".join(map(str, PAGE_SIZES))})
-    return (OrderFilters(search=" ".join((args.get("search") or "").split())[:100],
-                         shop_id=numbers["shop"], store_id=numbers["store_id"], **values),
+    search = check_characters(" ".join((args.get("search") or "").split())[:100],
+                              field="search", label="Pencarian")
+    return (OrderFilters(search=search, shop_id=numbers["shop"],
+                         store_id=numbers["store_id"], **values),
             max(numbers["page"] or 1, 1), per_page)
+
+
+def _numbers(args) -> dict[str, int | None]:
+    """shop, store_id, page and per_page of the query string; blank ones (spaces too) are
+    not given. Raises InvalidInput."""
+    numbers: dict[str, int | None] = {}
+    for name in ("shop", "store_id", "page", "per_page"):
+        raw = (args.get(name) or "").strip()
+        if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+            raise InvalidInput(f"{name} harus berupa angka.", fields={name: "Angka."})
+        numbers[name] = int(raw) if raw else None
+    return numbers
 
 
 @bp.get("/admin/orders")
