@@ -78,14 +78,17 @@ def register_cli(app: Flask) -> None:
     @click.option("--reset-admin-password", is_flag=True,
                   help="Give the demo admin a new password.")
     def seed_demo_command(reset_admin_password: bool) -> None:
-        """Create the demo store 'burgerchina' with products and an admin (idempotent)."""
+        """Create the demo stores (burgerchina with an admin, the B2B distributor, the
+        hosting shop of seed 001), idempotent."""
         from .demo import seed_demo_activity, seed_demo_photos
         from .demo_b2b import legacy_is_embedded, seed_b2b_demo
+        from .demo_hosting import seed_hosting_demo
 
         store, password = seed_demo(reset_admin_password)
         added = seed_demo_activity(store)
         seed_demo_photos(store)
         distributor, parts = seed_b2b_demo()
+        hosting, _packages = seed_hosting_demo()
         commit()
         click.echo(f"Demo store: /store/{store.slug} ({store.name}); {added} demo orders added")
         click.echo(f"B2B portal: /portal/login for the dealer shops of {distributor.name} "
@@ -93,6 +96,8 @@ def register_cli(app: Flask) -> None:
                    + (f"{parts} parts put in the embedded ERP" if parts else
                       "the ERP's parts were there" if legacy_is_embedded() else
                       "LEGACY_DATABASE_URL is a real ERP: run sync-parts"))
+        click.echo(f"WhatsApp shop: {hosting.name} ({hosting.whatsapp}; admin "
+                   f"{', '.join(hosting.admin_whatsapp)}): !katalog, !order bronze 3")
         if password:
             click.echo(f"Admin login: {DEMO_ADMIN_EMAIL} / {password}")
         else:

@@ -39,7 +39,8 @@ def test_seed_demo_twice_changes_nothing(runner):
     password_hash = db.session.scalar(select(AdminUser.password_hash))
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "already exists" in result.output
-    assert db.session.scalar(select(func.count()).select_from(Store)) == 2  # and the distributor
+    # Burger China, the distributor and the hosting shop.
+    assert db.session.scalar(select(func.count()).select_from(Store)) == 3
     burger = db.session.scalar(select(Store.id).where(Store.slug == "burgerchina"))
     assert db.session.scalar(select(func.count()).select_from(Product)
                              .where(Product.store_id == burger)) == 8
