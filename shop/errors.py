@@ -117,6 +117,26 @@ class TooManyRequests(ShopError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(ShopError):
+    """A service the answer needs is not set up or not reachable (the support chat's model)."""
+
+    code = "service_unavailable"
+    status = 503
+
+
+class ChatUnavailable(ServiceUnavailable):
+    """The support chat has no model configured (no ANTHROPIC_API_KEY)."""
+
+    code = "chat_unavailable"
+
+
+class ChatFailed(ShopError):
+    """The support chat's model could not be reached or answered an error."""
+
+    code = "chat_failed"
+    status = 502
+
+
 class OutOfStock(Conflict):
     """Not enough stock for one or more items. Like every ShopError raised by an operation,
     it leaves the transaction to be rolled back by the boundary, which undoes what the

@@ -45,6 +45,10 @@ def make_test_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_BASE_URL": "https://shop.test",
         "SERVER_NAME": None,
+        # The support chat never reaches a real model from a test; tests/chat_model.py
+        # installs a local stand-in.
+        "ANTHROPIC_API_KEY": "",
+        "ANTHROPIC_BASE_URL": "",
     }
     config.update(overrides)
     os.environ.pop("DATABASE_URL", None)
