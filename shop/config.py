@@ -62,6 +62,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ANTHROPIC_BASE_URL": env.get("ANTHROPIC_BASE_URL", ""),
         "CHAT_MODEL": env.get("CHAT_MODEL", "claude-sonnet-4-5"),
         "CHAT_MAX_TOKENS": int(env.get("CHAT_MAX_TOKENS", "1024")),
+        #: Messages a minute per address on the storefront's chat (each one costs a model call).
+        "CHAT_RATE_LIMIT": env.get("CHAT_RATE_LIMIT", "10 per minute"),
         #: Email to customers who gave an address: smtp://, smtp+starttls:// or smtps://
         #: (user:password@host:port); empty sends no email.
         "SMTP_URL": env.get("SMTP_URL", ""),

@@ -25,6 +25,12 @@ class CartForm(FlaskForm):
     next = HiddenField()
 
 
+class ChatForm(FlaskForm):
+    """A shopper's message to the store's support chat."""
+
+    message = TextAreaField(_l("Pesan"), validators=[DataRequired(), Length(max=2000)])
+
+
 class CheckoutForm(FlaskForm):
     """The shopper's details; prices and stock are checked by the checkout operation."""
 
