@@ -270,6 +270,10 @@ def test_given_entries_made_in_the_back_office_then_the_chat_gets_the_active_in_
                      "Pertanyaan ketiga?"]
     assert "Pertanyaan nonaktif?" not in support_chat.system_prompt(a, None,
                                                                     support_chat.faq_entries(a))
+    listed = text(admin.get(LIST))
+    shown = [listed.find(q) for q in ("Jam buka toko A?", "Pertanyaan pertama?",
+                                      "Pertanyaan nonaktif?", "Pertanyaan kedua?")]
+    assert -1 not in shown and shown == sorted(shown)  # the list too, by position
 
 
 def test_the_menu_label_is_translated_to_english(login_as, entries):
