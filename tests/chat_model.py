@@ -18,10 +18,6 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 
-import anthropic
-
-from shop.services.support_chat import ChatSettings
-
 _ids = count(1)
 
 
@@ -114,19 +110,18 @@ def serving(script: list):
 
 @contextmanager
 def model_standin(app, script: list, *, model: str = "claude-test"):
-    """The app's support chat talks to a stand-in answering `script` (see the module)."""
+    """The app's support chat talks to a stand-in answering `script` (see the module): its
+    settings point ANTHROPIC_BASE_URL at it, and the client is built from them again."""
     with serving(script) as (standin, url):
-        client = anthropic.Anthropic(api_key="test-key", base_url=url, max_retries=0,
-                                     timeout=10.0)
-        before = app.extensions.get("shop_chat")
-        app.extensions["shop_chat"] = ChatSettings(client=client, model=model, max_tokens=512)
+        saved = {name: app.config.get(name) for name in
+                 ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "CHAT_MODEL")}
+        app.config.update(ANTHROPIC_API_KEY="test-key", ANTHROPIC_BASE_URL=url,
+                          CHAT_MODEL=model)
+        app.extensions.pop("shop_chat", None)
         try:
             yield standin
         finally:
-            if before is None:
-                app.extensions.pop("shop_chat", None)
-            else:
-                app.extensions["shop_chat"] = before
-
+            app.config.update(saved)
+            app.extensions.pop("shop_chat", None)
 
 Script = list[dict | int | Callable[[dict], dict]]

@@ -181,3 +181,12 @@ def test_a_conversation_of_one_customer_is_not_continued_for_another(app, client
         answer = ask(client, key, phone="089900002222", message="Pesanan saya?",
                      conversationId=first["conversationId"])
     assert answer.status_code == 404 and len(model.requests) == 1
+
+
+def test_when_the_model_cannot_be_reached_the_chat_answers_502(app, client, seed, key):
+    with model_standin(app, []) as model:
+        app.config["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9"  # the discard port: refused
+        answer = ask(client, key, customerId=seed.customer_id, message="Halo")
+    assert answer.status_code == 502 and "tidak bisa dihubungi" in answer.get_json()["error"]
+    assert model.requests == []
+    assert db.session.scalar(select(func.count()).select_from(ChatConversation)) == 0
