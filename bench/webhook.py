@@ -422,6 +422,9 @@ def analyse(args, ctx: Context, world: World, workload: Workload, result: dict) 
         "redeliveries": len(again), "mix": dict(Counter(m.kind for m in first)),
         "window_s": round(span, 2),
         "webhook_latency_ms": latency([m.answered_at - m.sent_at for m in window]),
+        "webhook_latency_by_kind_ms": {
+            kind: latency([m.answered_at - m.sent_at for m in window if m.kind == kind])
+            for kind in sorted({m.kind for m in window})},
         "send_to_row_created_ms": latency([sets[m.id]["at"] - m.sent_at
                                            for m in with_replies if m.id in sets]),
         "send_to_committed_ms": latency([m.answered_at - m.sent_at for m in with_replies]),
@@ -551,6 +554,8 @@ def report(args, result: dict) -> None:
         print(f"statuses  : {load['statuses']}, errors {load['errors'] or 'none'}")
         print(f"mix       : {fig['mix']}, {fig['redeliveries']} redeliveries")
         print(f"webhook latency           : {fmt(fig['webhook_latency_ms'])}")
+        for kind, lat in fig["webhook_latency_by_kind_ms"].items():
+            print(f"  {kind:<14}: p50 {lat['p50']} ms, p99 {lat['p99']} ms ({lat['count']})")
         print(f"send -> row created_at    : {fmt(fig['send_to_row_created_ms'])}  (lower bound)")
         print(f"send -> committed (answer): {fmt(fig['send_to_committed_ms'])}  (upper bound)")
         print(f"due  -> committed (answer): {fmt(fig['send_to_committed_from_due_ms'])}  "

@@ -78,16 +78,17 @@ def chat_client(config: dict):
 def open_conversation(store: Store, conversation_ref: str | None, *,
                       customer: Customer | None, channel: str) -> ChatConversation:
     """The store's conversation `conversation_ref` (locked, so two messages to it take turns),
-    or a new one. A conversation of another store, or one bound to another customer, is
-    NotFound."""
+    or a new one. A conversation of another store, or one bound to a customer the caller
+    does not name, is NotFound."""
     if conversation_ref:
         conversation = None
         if len(conversation_ref) <= 32 and is_clean_text(conversation_ref):
             conversation = db.session.scalar(select(ChatConversation).where(
                 ChatConversation.public_id == conversation_ref,
                 ChatConversation.store_id == store.id).with_for_update())
-        if conversation is None or (customer is not None and conversation.customer_id
-                                    not in (None, customer.id)):
+        bound = conversation.customer_id if conversation is not None else None
+        if conversation is None or (bound is not None and (customer is None
+                                                           or customer.id != bound)):
             raise NotFound(CONVERSATION_NOT_FOUND)
         if customer is not None:
             conversation.customer_id = customer.id

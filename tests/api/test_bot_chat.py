@@ -190,3 +190,12 @@ def test_when_the_model_cannot_be_reached_the_chat_answers_502(app, client, seed
     assert answer.status_code == 502 and "tidak bisa dihubungi" in answer.get_json()["error"]
     assert model.requests == []
     assert db.session.scalar(select(func.count()).select_from(ChatConversation)) == 0
+
+
+def test_a_customers_conversation_is_not_continued_without_naming_the_customer(app, client,
+                                                                              seed, key):
+    with model_standin(app, [text("Halo Adi")]) as model:
+        first = ask(client, key, customerId=seed.customer_id, message="Halo").get_json()
+        answer = ask(client, key, message="Pesanan saya?",
+                     conversationId=first["conversationId"])
+    assert answer.status_code == 404 and len(model.requests) == 1
