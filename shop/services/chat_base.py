@@ -149,7 +149,7 @@ TEXTS = {
 
 def sender_phone(phone: str | None) -> str | None:
     try:
-        return normalize_phone(phone)
+        return normalize_phone(phone, mobile=False)  # the number the message came from
     except InvalidInput:
         return None
 

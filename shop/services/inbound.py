@@ -33,7 +33,7 @@ def store_of_number(number: str | None) -> Store | None:
     """The active store whose WhatsApp number this is; None for no number, an unknown one,
     or a number several stores give (nobody can tell which one was meant)."""
     try:
-        phone = normalize_phone(number)
+        phone = normalize_phone(number, mobile=False)  # a store's number may be a landline
     except InvalidInput:
         return None
     stores = db.session.scalars(select(Store).where(
@@ -52,8 +52,8 @@ def receive_message(store: Store, *, message_id: str, sender: str, text: str | N
     if db.session.scalar(select(InboundMessage.id).where(
             InboundMessage.provider_message_id == message_id)) is not None:
         return 0
-    try:
-        phone = normalize_phone(sender)
+    try:  # it came over WhatsApp: a WhatsApp Business landline is a sender too
+        phone = normalize_phone(sender, mobile=False)
     except InvalidInput:
         phone = None
     now = clock.now()

@@ -120,7 +120,8 @@ def clean_store(values: dict) -> dict:
         "slug": clean_slug,
         "name": lambda v: clean_text(v, field="name", label="Nama toko", required=True,
                                      limit=120, multiline=False),
-        "whatsapp": lambda v: normalize_phone(v, field="whatsapp"),
+        # WhatsApp Business runs on landlines too; the admins' own numbers are phones.
+        "whatsapp": lambda v: normalize_phone(v, field="whatsapp", mobile=False),
         "address": lambda v: clean_text(v, field="address", label="Alamat"),
         "timezone": clean_timezone,
         "bank_accounts": lambda v: clean_accounts(v, "bank_accounts"),

@@ -267,6 +267,8 @@ def test_idempotency_key_reused_by_another_phone_is_a_409(client, burger):
 
 INVALID_FIELDS = [
     ("invalid phone", {"phone": "12345"}, "phone"),
+    ("a landline", {"phone": "+62 21 555 1234"}, "phone"),
+    ("letters in a number", {"phone": "0812ABCD7890"}, "phone"),
     ("empty phone", {"phone": ""}, "phone"),
     ("empty name", {"name": "   "}, "name"),
     ("missing name", {"name": None}, "name"),

@@ -15,9 +15,29 @@ def test_seed_formats_all_become_the_same_number(raw):
     assert normalize_phone(raw) == "6281234567890"
 
 
+def test_digits_of_another_script_are_the_same_number():
+    assert normalize_phone("０８１２３４５６７８９０") == "6281234567890"
+
+
 def test_foreign_numbers_need_the_plus():
-    assert normalize_phone("+65 6123 4567") == "6561234567"
-    assert normalize_phone("+1 650 253 0000") == "16502530000"
+    assert normalize_phone("+65 9123 4567") == "6591234567"
+    assert normalize_phone("+1 650 253 0000") == "16502530000"  # US: mobile or fixed alike
+
+
+@pytest.mark.parametrize("raw", ["+62 21 555 1234", "021 5551234", "(021) 555-1234",
+                                 "+65 6123 4567", "0800 1234567"])
+def test_a_landline_is_refused_as_no_whatsapp_number(raw):
+    with pytest.raises(InvalidInput) as raised:
+        normalize_phone(raw)
+    assert "nomor HP" in raised.value.message and "phone" in raised.value.fields
+
+
+@pytest.mark.parametrize("raw", ["0812ABCD7890", "0812-3456-789O", "+62 812 3456 7890 ext 1",
+                                 "0812.3456.7890#", "0812/3456/7890"])
+def test_letters_or_other_signs_in_a_number_are_refused(raw):
+    with pytest.raises(InvalidInput) as raised:
+        normalize_phone(raw)
+    assert raised.value.fields["phone"]
 
 
 @pytest.mark.parametrize("raw", ["", "   ", None, "12345", "abc", "0812", "+99 123",
@@ -74,3 +94,9 @@ def test_normalization_either_refuses_or_gives_digits_that_normalize_to_themselv
     assert value.isdigit() and 8 <= len(value) <= 15
     assert normalize_phone("+" + value) == value
     assert normalize_phone(value) == value
+
+
+def test_a_stores_own_whatsapp_business_may_be_a_landline():
+    assert normalize_phone("021 5551234", field="whatsapp", mobile=False) == "62215551234"
+    with pytest.raises(InvalidInput):
+        normalize_phone("0812ABCD7890", mobile=False)

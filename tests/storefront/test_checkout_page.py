@@ -297,7 +297,13 @@ REFUSALS = [
     ("invalid phone", {"phone": "12345"}, "phone",
      "Nomor WhatsApp tidak valid. Contoh: 081234567890"),
     ("phone of letters", {"phone": "nomor saya"}, "phone",
-     "Nomor WhatsApp tidak valid. Contoh: 081234567890"),
+     "Nomor WhatsApp hanya boleh berisi angka (spasi, +, - dan tanda kurung boleh). "
+     "Contoh: 081234567890"),
+    ("letters in a number", {"phone": "0812ABCD7890"}, "phone",
+     "Nomor WhatsApp hanya boleh berisi angka (spasi, +, - dan tanda kurung boleh). "
+     "Contoh: 081234567890"),
+    ("a landline", {"phone": "+62 21 555 1234"}, "phone",
+     "Nomor WhatsApp harus nomor HP, bukan telepon rumah atau kantor. Contoh: 081234567890"),
     ("missing phone", {"phone": ""}, "phone", "Wajib diisi."),
     ("missing name", {"name": ""}, "name", "Wajib diisi."),
     ("blank name", {"name": "   "}, "name", "Wajib diisi."),
