@@ -176,9 +176,11 @@ def test_shopper_buys_two_products_and_tracks_the_order(shop: Shop, pages: Pages
     expect(_product(page, "BRG-CHEESE")).to_contain_text("Rp 25.000")
     expect(_product(page, "FRIES")).to_contain_text("Rp 15.000")
     _expect_cart(pages, page, 0, "Rp 0")
+    expect(page.locator("#cart-bar")).to_be_hidden()  # no empty "Keranjang: 0 item" bar
 
     _add_to_cart(page, "BRG-CHEESE", 2)
     _expect_cart(pages, page, 2, "Rp 50.000")
+    expect(page.locator("#cart-bar")).to_be_visible()
     _add_to_cart(page, "FRIES", 1)
     _expect_cart(pages, page, 3, "Rp 65.000")
     assert page.url == shop.url + shop.store_path  # added in place, no page load

@@ -359,3 +359,17 @@ def test_product_deactivated_after_adding_leaves_the_store_page_total(client, bu
 
     assert (text_of(page, "cart-count"), text_of(page, "cart-total")) == ("2", "Rp 50.000")
     assert "FRIES" not in products_on(page)
+
+
+@pytest.mark.parametrize("path", ["", "/checkout", "/chat"])
+def test_no_id_is_given_twice_on_a_page_with_a_full_cart(client, burger, path):
+    add(client, "BRG-CHEESE", 2)
+    add(client, "FRIES", 1)
+    html = client.get(f"/store/burgerchina{path}").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert ids and len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_the_hidden_attribute_wins_over_every_display_rule(client):
+    css = client.get("/static/shop.css").get_data(as_text=True)
+    assert "[hidden]{display:none!important}" in css
