@@ -29,7 +29,13 @@ class CheckoutBody(Schema):
     name: str | None = Field(None, examples=["Budi Santoso"])
     phone: str | None = Field(None, description="The buyer's number, any usual form.",
                               examples=["081234567890"])
-    address: str | None = Field(None, examples=["Jl. Merdeka 10, Jakarta"])
+    address: str | None = Field(None, description="The street line, or the whole address.",
+                                examples=["Jl. Merdeka 10"])
+    district: str | None = Field(None, description="Kecamatan.", examples=["Gambir"])
+    city: str | None = Field(None, examples=["Jakarta Pusat"])
+    province: str | None = Field(None, description="One of Indonesia's 38 provinces.",
+                                 examples=["DKI Jakarta"])
+    postal_code: str | None = Field(None, description="Five digits.", examples=["10110"])
     email: str | None = None
     courier: str | None = None
     payment_method: str | None = Field(None, description="bank_transfer, e_wallet or cod.")
@@ -55,6 +61,8 @@ class PlacedOrderJson(Schema):
     subtotal: Money
     discount: Money
     shipping_fee: Money
+    shipping_fee_pending: bool = Field(
+        description="True while the courier's fee is still to be confirmed by the store.")
     total: Money
     items: list[PlacedLine]
 

@@ -17,7 +17,7 @@ from .order_schemas import CheckoutAnswer, CheckoutBody
 from .schema import documented
 
 TEXT_FIELDS = ("name", "phone", "address", "email", "courier", "payment_method", "notes",
-               "idempotency_key")
+               "idempotency_key", "district", "city", "province", "postal_code")
 
 
 def _checkout_limit() -> str:
@@ -80,6 +80,7 @@ def order_json(placed: PlacedOrder) -> dict:
             "subtotal": money_json(placed.totals.subtotal),
             "discount": money_json(placed.totals.discount),
             "shipping_fee": money_json(placed.totals.shipping_fee),
+            "shipping_fee_pending": placed.shipping_pending,
             "total": money_json(placed.totals.total),
             "items": [
                 {"code": ln.code, "name": ln.name, "qty": ln.qty,

@@ -157,7 +157,17 @@ class Order(db.Model):
     #: Who receives the goods, as given at checkout (the customer may change later).
     recipient_name: Mapped[str] = mapped_column(String(255))
     recipient_phone: Mapped[str] = mapped_column(String(20))
+    #: The street line (street, house number, RT/RW); the parts below complete it (seed 003's
+    #: address fields, and kecamatan). address_line joins them for messages.
     shipping_address: Mapped[str | None] = mapped_column(Text)
+    shipping_district: Mapped[str | None] = mapped_column(String(100))
+    shipping_city: Mapped[str | None] = mapped_column(String(100))
+    shipping_province: Mapped[str | None] = mapped_column(String(100))
+    shipping_postal_code: Mapped[str | None] = mapped_column(String(10))
+    #: True while the courier's fee is still to be set by an admin ("ongkir dikonfirmasi
+    #: admin"); setting shipping_fee in the order edit clears it and tells the customer.
+    shipping_fee_pending: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default="0")
     notes: Mapped[str | None] = mapped_column(Text)
     admin_notes: Mapped[str | None] = mapped_column(Text)
     #: What the store delivered, given when the order is completed (seed 001's server id).
@@ -190,6 +200,14 @@ class Order(db.Model):
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="OrderEvent.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def address_line(self) -> str:
+        """The whole shipping address in one line, as messages and labels show it."""
+        from ..services.addresses import address_line
+
+        return address_line(self.shipping_address, self.shipping_district, self.shipping_city,
+                            self.shipping_province, self.shipping_postal_code)
 
     def allowed_transitions(self) -> tuple[OrderStatus, ...]:
         return ORDER_TRANSITIONS[self.status]
@@ -254,6 +272,46 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+
+
+class RequestTopic(enum.StrEnum):
+    """What a customer asks to change from the tracking page."""
+
+    ADDRESS = "address"
+    ITEMS = "items"
+    NOTE = "note"
+
+
+class OrderRequest(db.Model):
+    """A change a customer asked for on the tracking page ("Minta perubahan"), confirmed with
+    the last four digits of the order's phone; the admins answer it in the back office."""
+
+    __tablename__ = "order_requests"
+    __table_args__ = (
+        Index("ix_order_requests_store_id_status_created_at", "store_id", "status",
+              "created_at"),
+        Index("ix_order_requests_order_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"))
+    topic: Mapped[RequestTopic] = mapped_column(StrEnumType(RequestTopic, 16))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[RequestStatus] = mapped_column(StrEnumType(RequestStatus, 16),
+                                                  default=RequestStatus.OPEN)
+    answer: Mapped[str | None] = mapped_column(Text)
+    #: "admin:<email>" of whoever answered.
+    answered_by: Mapped[str | None] = mapped_column(String(120))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship()
 
 
 class Serial(db.Model):

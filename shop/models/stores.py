@@ -35,6 +35,10 @@ class Store(db.Model):
     e_wallets: Mapped[list] = mapped_column(JSON, default=list)
     #: Couriers offered at checkout; empty means free text.
     couriers: Mapped[list] = mapped_column(JSON, default=list)
+    #: Shipping fee per courier: [{"courier": "JNE", "fee": "15000.00", "free_from":
+    #: "200000.00" or null}]. A courier of `couriers` without a rate has its fee confirmed by
+    #: an admin after the order ("ongkir dikonfirmasi admin"); see services/shipping_fees.py.
+    shipping_rates: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     #: Normalized WhatsApp numbers of the admins who get the new-order alert.
     admin_whatsapp: Mapped[list] = mapped_column(JSON, default=list)
     #: File name of the logo in the upload folder (random, set by the back office).

@@ -7,7 +7,7 @@ portal; what differs per channel (payment methods, messages) is in order_channel
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -32,6 +32,7 @@ from ..models import (
     new_order_id,
     utcnow,
 )
+from .addresses import AddressParts, clean_address_parts
 from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
 from .dealer_prices import dealer_unit_price
 from .inventory import out_of_stock, reserve_stock
@@ -42,6 +43,7 @@ from .numbering import assign_order_number, early_order_number
 from .order_channels import CHANNEL_RULES, BuyerKind, ChannelRules
 from .order_rows import insert_order_rows
 from .phones import normalize_phone
+from .shipping_fees import ShippingQuote, quote_shipping
 from .validation import clean_cart, clean_courier, clean_payment_method, clean_text
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
@@ -85,6 +87,12 @@ class CheckoutRequest:
     placed_at: datetime | None = None
     #: The dealer shop that buys (channel b2b): name, phone and address are the shop's.
     shop: Shop | None = None
+    #: The address's parts after the street line (`address`); optional on every channel,
+    #: the storefront's form asks for them.
+    district: str | None = None
+    city: str | None = None
+    province: str | None = None
+    postal_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,18 @@ class CleanCheckout:
     notes: str | None
     cart: dict[str, int]
     idempotency_key: str | None
+    parts: AddressParts = AddressParts()
+    #: The courier's fee for this cart, set once the cart is priced.
+    shipping: ShippingQuote = ShippingQuote()
+
+    @property
+    def address_line(self) -> str | None:
+        """The whole address on one line, as messages show it."""
+        from .addresses import address_line
+
+        p = self.parts
+        return address_line(self.address, p.district, p.city, p.province,
+                            p.postal_code) or None
 
 
 @dataclass
@@ -121,6 +141,8 @@ class PlacedOrder:
     created: bool = True
     #: The dealer shop that bought (channel b2b; `customer` is then None).
     shop_id: int | None = None
+    #: The courier's fee is still to be set by an admin ("ongkir dikonfirmasi admin").
+    shipping_pending: bool = False
 
     @cached_property
     def confirmation_text(self) -> str:
@@ -170,6 +192,8 @@ def _buyer_checks(store: Store, req: CheckoutRequest, rules: ChannelRules) -> di
                                           required=rules.address_required),
             "email": lambda: clean_email(req.email),
             "courier": lambda: clean_courier(store, req.courier),
+            "parts": lambda: clean_address_parts(req.district, req.city, req.province,
+                                                 req.postal_code),
         }
     shop = req.shop
     if shop is None:
@@ -178,7 +202,8 @@ def _buyer_checks(store: Store, req: CheckoutRequest, rules: ChannelRules) -> di
         raise NotAllowed("Toko ini tidak dapat memesan dari distributor ini.")
     address = ", ".join(part for part in (shop.address, shop.city, shop.province) if part)
     return {"name": lambda: shop.name, "phone": lambda: shop.phone,
-            "address": lambda: address, "email": lambda: None, "courier": lambda: None}
+            "address": lambda: address, "email": lambda: None, "courier": lambda: None,
+            "parts": AddressParts}
 
 
 def clean_idempotency_key(raw) -> str | None:
@@ -260,7 +285,7 @@ def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedO
             return replay_order(store, existing, req, base_url=base_url)
     data = clean_checkout(store, req)
     lines = price_cart(store, data.cart, req.shop)
-    totals = compute_totals(lines)
+    data, totals = _with_shipping(store, data, lines)
     if not data.idempotency_key:
         return _write_order(store, req, data, lines, totals, base_url=base_url)
     try:
@@ -272,6 +297,17 @@ def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedO
         if existing is None:
             raise error
         return replay_order(store, existing, req, base_url=base_url)
+
+
+def _with_shipping(store: Store, data: CleanCheckout,
+                   lines: list[Line]) -> tuple[CleanCheckout, Totals]:
+    """The courier's fee for the priced cart (free from the store's threshold, or to be
+    confirmed by an admin) and the totals with it."""
+    totals = compute_totals(lines)
+    quote = quote_shipping(store, data.courier, totals.subtotal - totals.discount)
+    if quote.fee:
+        totals = compute_totals(lines, shipping_fee=quote.fee)
+    return replace(data, shipping=quote), totals
 
 
 def _write_order(
@@ -288,8 +324,8 @@ def _write_order(
     messages = CHANNEL_RULES[req.channel].messages(
         store, data, lines, totals, order_id=order_id, base_url=base_url, locale=locale)
     customer = None if req.shop is not None else upsert_checkout_customer(
-        store, name=data.name, phone=data.phone, address=data.address, email=data.email, now=now
-    )
+        store, name=data.name, phone=data.phone, address=data.address, parts=data.parts,
+        email=data.email, now=now)
     # Until the counter is taken at the very end, the order carries its own id as number:
     # unique, and never shown (the transaction commits with the real one or not at all).
     rows = _order_rows(store, req, data, lines, totals, order_id=order_id,
@@ -309,6 +345,7 @@ def _write_order(
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,
         tracking_url=f"{base_url}/track/{order_id}", message_data=messages.confirmation,
         locale=locale, payment_method=data.payment_method, shop_id=req.shop and req.shop.id,
+        shipping_pending=data.shipping.pending,
     )
 
 
@@ -324,7 +361,10 @@ def _order_rows(store: Store, req: CheckoutRequest, data: CleanCheckout, lines: 
         "status": OrderStatus.PENDING.value, "payment_status": PaymentStatus.PENDING.value,
         "payment_method": data.payment_method, "courier": data.courier,
         "recipient_name": data.name, "recipient_phone": data.phone,
-        "shipping_address": data.address, "notes": data.notes, "admin_notes": None,
+        "shipping_address": data.address, "shipping_district": data.parts.district,
+        "shipping_city": data.parts.city, "shipping_province": data.parts.province,
+        "shipping_postal_code": data.parts.postal_code,
+        "shipping_fee_pending": data.shipping.pending, "notes": data.notes, "admin_notes": None,
         "idempotency_key": data.idempotency_key, "locale": locale, "stats_applied": False,
         "created_at": now, "updated_at": now,
     }
@@ -389,7 +429,8 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
         "subtotal": order.subtotal, "discount": order.discount,
         "shipping_fee": order.shipping_fee, "total": order.total,
         "customer_name": order.recipient_name, "customer_phone": order.recipient_phone,
-        "address": order.shipping_address, "courier": order.courier,
+        "address": order.address_line or None, "courier": order.courier,
+        "shipping_pending": order.shipping_fee_pending,
         "payment_method": payment_method_label(order.payment_method, store)
         if order.payment_method else None,
         "notes": order.notes, "base_url": base_url,
@@ -401,4 +442,5 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
                                  customer.total_orders, customer.public_id) if customer else None,
         tracking_url=tracking_url, message_data=confirmation, locale=order.locale,
         payment_method=order.payment_method, created=False, shop_id=order.shop_id,
+        shipping_pending=order.shipping_fee_pending,
     )

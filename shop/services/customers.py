@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from ..errors import CustomerBlocked, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Customer, CustomerStatus, Store
+from .addresses import AddressParts
 from .sql import upsert
 from .validation import check_characters
 
@@ -56,6 +57,8 @@ def clean_email(raw: str | None, *, field: str = "email") -> str | None:
 
 
 _UPSERTS: dict[str, object] = {}
+#: The customer's address as the last checkout with an address gave it.
+ADDRESS_COLUMNS = ("address", "district", "city", "province", "postal_code")
 
 
 def _checkout_upsert():
@@ -68,7 +71,11 @@ def _checkout_upsert():
             index_elements=["store_id", "phone"],
             set_={
                 "name": stmt.excluded.name,
-                "address": stmt.excluded.address,
+                # An order without an address (a WhatsApp !order) keeps the known one; an
+                # address replaces every part, so no part of an old one stays beside it.
+                **{column: case((stmt.excluded.address.is_(None), table.c[column]),
+                                else_=stmt.excluded[column])
+                   for column in ADDRESS_COLUMNS},
                 "email": func.coalesce(stmt.excluded.email, table.c.email),
                 "total_orders": table.c.total_orders + 1,
                 "last_visit": stmt.excluded.last_visit,
@@ -82,7 +89,8 @@ def _checkout_upsert():
 
 
 def upsert_checkout_customer(
-    store: Store, *, name: str, phone: str, address: str, email: str | None, now: datetime
+    store: Store, *, name: str, phone: str, address: str | None, email: str | None,
+    now: datetime, parts: AddressParts | None = None,
 ) -> CustomerSummary:
     """Create the customer or refresh the known one, and count the order. Raises CustomerBlocked.
 
@@ -91,6 +99,8 @@ def upsert_checkout_customer(
     """
     row = db.session.connection().execute(_checkout_upsert(), {
         "store_id": store.id, "name": name, "phone": phone, "address": address, "email": email,
+        "district": parts and parts.district, "city": parts and parts.city,
+        "province": parts and parts.province, "postal_code": parts and parts.postal_code,
         "total_orders": 1, "last_visit": now, "created_at": now, "updated_at": now,
     }).one_or_none()
     if row is None:

@@ -140,7 +140,7 @@ No. WhatsApp: {{ customer_phone|phone }}
 Alamat: {{ address }}
 {% endif %}
 {% if courier %}
-Kurir: {{ courier }}
+Kurir: {{ courier }}{{ " (ongkir dikonfirmasi admin)" if shipping_pending else "" }}
 {% endif %}
 {% if payment_method %}
 
@@ -189,7 +189,7 @@ WhatsApp: {{ customer_phone|phone }}
 Address: {{ address }}
 {% endif %}
 {% if courier %}
-Courier: {{ courier }}
+Courier: {{ courier }}{{ " (shipping fee to be confirmed)" if shipping_pending else "" }}
 {% endif %}
 {% if payment_method %}
 
@@ -210,7 +210,7 @@ _CONFIRMATION_SAMPLE = {
               {"qty": 1, "name": "Es Teh", "subtotal": "15000.00"}],
     "subtotal": "65000.00", "discount": "0.00", "shipping_fee": "0.00", "total": "65000.00",
     "customer_name": "Budi Santoso", "customer_phone": "6281234567890",
-    "address": "Jl. Merdeka No. 1, Jakarta", "courier": "GoSend",
+    "address": "Jl. Merdeka No. 1, Jakarta", "courier": "GoSend", "shipping_pending": False,
     "payment_method": "Transfer Bank", "notes": "Tanpa sambal",
 }
 
@@ -287,6 +287,7 @@ SPECS: dict[str, Spec] = {
             **ORDER_VARIABLES,
             "items": "Daftar item: item.qty, item.name, item.subtotal",
             "subtotal": "Subtotal", "discount": "Diskon", "shipping_fee": "Ongkos kirim",
+            "shipping_pending": "Ongkos kirim masih dikonfirmasi admin (ya/tidak)",
             "total": "Total", "customer_name": "Nama pemesan", "customer_phone": "No. WhatsApp",
             "address": "Alamat", "courier": "Kurir", "payment_method": "Metode pembayaran",
             "notes": "Catatan pemesan",

@@ -100,8 +100,8 @@ def order_messages(store: Store, data: CleanCheckout, lines: list[Line], totals:
         "items": [{"qty": ln.qty, "name": ln.name, "subtotal": ln.subtotal} for ln in lines],
         "subtotal": totals.subtotal, "discount": totals.discount,
         "shipping_fee": totals.shipping_fee, "total": totals.total,
-        "customer_name": data.name, "customer_phone": data.phone, "address": data.address,
-        "courier": data.courier,
+        "customer_name": data.name, "customer_phone": data.phone, "address": data.address_line,
+        "courier": data.courier, "shipping_pending": data.shipping.pending,
         "payment_method": payment_method_label(data.payment_method, store)
         if data.payment_method else None,
         "notes": data.notes, "base_url": base_url,

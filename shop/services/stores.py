@@ -30,6 +30,11 @@ class StoreInfo:
     couriers: list
     #: More numbers that get the store's alerts (new orders, transfer proofs).
     admin_whatsapp: list | None
+    #: Fee per courier (services/shipping_fees.py).
+    shipping_rates: list
+    e_wallets: list
+    #: File name of the logo in the upload folder, shown in the store's header.
+    logo: str | None
 
 
 STORE_BY_SLUG = (

@@ -62,7 +62,7 @@ def test_headless_checkout_answers_201_with_order_customer_and_tracking_url(clie
         "order": {
             "id": order.id, "number": order.number, "status": "PENDING",
             "payment_status": "PENDING", "subtotal": "65000.00", "discount": "0.00",
-            "shipping_fee": "0.00", "total": "65000.00",
+            "shipping_fee": "0.00", "shipping_fee_pending": True, "total": "65000.00",
             "items": [
                 {"code": "BRG-CHEESE", "name": "Burger Cheese", "qty": 2,
                  "unit_price": "25000.00", "subtotal": "50000.00"},

@@ -126,7 +126,7 @@ def seed_confirmation(order: Order) -> str:
         "*Total:* Rp 65.000", "",
         "*Informasi Pengiriman:*", "Nama: \u201cBudi Santoso\u201d",
         "No. WhatsApp: 081234567890", "Alamat: \u201cJl. Sudirman No. 123, Jakarta\u201d",
-        "Kurir: JNE Regular", "",
+        "Kurir: JNE Regular (ongkir dikonfirmasi admin)", "",
         "*Pembayaran:* Transfer Bank BCA", "",
         "Catatan: \u201cTanpa bawang ya\u201d", "",
         "---", "",
