@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("storefront", __name__, url_prefix="/store")
 
-from . import chat, routes  # noqa: E402, F401
+from . import catalog, chat, routes  # noqa: E402, F401

@@ -21,7 +21,7 @@ from ..services.support_chat import answer_message, open_conversation, visible_t
 from ..unit_of_work import commit
 from . import bp
 from .forms import ChatForm
-from .routes import _cart
+from .routes import cart_of
 
 #: The tools a shopper who is not signed in may have the model run.
 WEB_TOOLS = ("check_inventory",)
@@ -47,7 +47,7 @@ def _conversation(store) -> ChatConversation | None:
 
 
 def _page(store, form: ChatForm, conversation: ChatConversation | None, status: int = 200):
-    cart = carts.view_cart(store, _cart(store.slug), list_catalog(store))
+    cart = carts.view_cart(store, cart_of(store.slug), list_catalog(store))
     turns = visible_turns(conversation) if conversation is not None else []
     return render_template("storefront/chat.html", store=store, cart=cart, form=form,
                            turns=turns), status

@@ -15,7 +15,7 @@ from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
 from ..services.messages import whatsapp_link
 from ..services.money import format_rupiah, money_json
 from ..services.payments import transfer_instructions
-from ..services.stores import get_store, list_catalog
+from ..services.stores import get_store
 from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp
@@ -28,7 +28,7 @@ def _carts() -> dict:
     return carts_by_store if isinstance(carts_by_store, dict) else {}
 
 
-def _cart(slug: str) -> dict[str, int]:
+def cart_of(slug: str) -> dict[str, int]:
     """This store's cart from the session, without the lines no cart can hold."""
     return carts.read_cart(_carts().get(slug))
 
@@ -43,16 +43,6 @@ def _checkout_limit() -> str:
     return current_app.config["CHECKOUT_RATE_LIMIT"]
 
 
-@bp.get("/<slug>")
-def store_page(slug: str):
-    """The store's products with price, category and stock state, and the cart's summary."""
-    store = get_store(slug)
-    catalog = list_catalog(store)
-    cart = carts.view_cart(store, _cart(slug), catalog)
-    return render_template("storefront/store.html", store=store, catalog=catalog, cart=cart,
-                           form=CartForm())
-
-
 @bp.post("/<slug>/cart")
 def update_cart(slug: str):
     """Add, change or remove a cart line; JSON for scripts, a redirect for plain forms."""
@@ -62,7 +52,7 @@ def update_cart(slug: str):
     try:
         if not form.validate():
             raise _form_error(form)
-        cart = carts.change_cart(store, _cart(slug), form.action.data, form.code.data,
+        cart = carts.change_cart(store, cart_of(slug), form.action.data, form.code.data,
                                  form.qty.data)
     except ShopError as error:
         if wants_json():
@@ -85,7 +75,7 @@ def checkout(slug: str):
     """The cart (quantities editable) above the checkout form; on success, the success page."""
     store = get_store(slug)
     form = CheckoutForm().offer(store)
-    wanted = _cart(slug)
+    wanted = cart_of(slug)
     cart = carts.view_cart(store, wanted)
     if cart.unavailable:  # listed on this page once, then dropped so a resubmit can succeed
         _save_cart(slug, carts.without_unavailable(wanted, cart))
