@@ -99,6 +99,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OTP_SESSION_DAYS": int(env.get("OTP_SESSION_DAYS", "7")),
         #: Transfer proofs a client address may send from tracking pages.
         "PROOF_RATE_LIMIT": env.get("PROOF_RATE_LIMIT", "10 per hour"),
+        #: "Minta perubahan" and "Batalkan pesanan" on tracking pages, per client and order.
+        "SELF_SERVICE_RATE_LIMIT": env.get("SELF_SERVICE_RATE_LIMIT", "10 per hour"),
         #: Product photos, logos and transfer proofs, outside the code tree.
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance / "uploads")),
         #: The largest image accepted (photos, logos, transfer proofs).

@@ -67,6 +67,8 @@ class EventKind(enum.StrEnum):
     PAYMENT = "payment"
     SHIPMENT = "shipment"
     NOTIFICATION = "notification"
+    #: A customer's change request from the tracking page, or its answer.
+    REQUEST = "request"
 
 
 class LegacyState(enum.StrEnum):
