@@ -68,7 +68,7 @@ class Happened:
 class Tracking:
     #: The order's row (number, statuses, money, recipient), read-only.
     order: Row
-    #: The store's name, WhatsApp, time zone and bank accounts.
+    #: The store's name, slug, logo, address, WhatsApp, time zone and bank accounts.
     store: Row
     items: list[ItemLine]
     steps: list[Step]
@@ -110,7 +110,12 @@ def _tracking_query(dialect: str):
                    orders.c.payment_method, orders.c.courier, orders.c.subtotal,
                    orders.c.discount, orders.c.shipping_fee, orders.c.total,
                    orders.c.recipient_name, orders.c.recipient_phone,
-                   orders.c.shipping_address, stores.c.name.label("store_name"),
+                   orders.c.shipping_address, orders.c.shipping_district,
+                   orders.c.shipping_city, orders.c.shipping_province,
+                   orders.c.shipping_postal_code, orders.c.shipping_fee_pending,
+                   orders.c.locale, orders.c.created_at,
+                   stores.c.name.label("store_name"), stores.c.slug.label("store_slug"),
+                   stores.c.logo.label("store_logo"), stores.c.address.label("store_address"),
                    stores.c.whatsapp, stores.c.timezone, stores.c.bank_accounts,
                    items.label("items_json"), events.label("events_json"),
                    rejection.label("proof_rejection"))
@@ -134,8 +139,9 @@ def load_tracking(order_id: str) -> Tracking:
              for _id, qty, name, subtotal in sorted(_json_rows(row.items_json))]
     events = [Happened(to_status, note, _timestamp(at))
               for _id, to_status, note, at in sorted(_json_rows(row.events_json))]
-    store = SimpleNamespace(name=row.store_name, whatsapp=row.whatsapp, timezone=row.timezone,
-                            bank_accounts=row.bank_accounts)
+    store = SimpleNamespace(name=row.store_name, slug=row.store_slug, logo=row.store_logo,
+                            address=row.store_address, whatsapp=row.whatsapp,
+                            timezone=row.timezone, bank_accounts=row.bank_accounts)
     return Tracking(row, store, items, build_timeline(row.status, events))
 
 
