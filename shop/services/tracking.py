@@ -24,6 +24,7 @@ from ..models import (
     PaymentRecordStatus,
     Store,
 )
+from .addresses import address_line
 from .labels import N_, ORDER_STATUS_LABELS
 
 ORDER_ID = re.compile(r"^c[0-9a-z]{25}$")
@@ -72,6 +73,13 @@ class Tracking:
     store: Row
     items: list[ItemLine]
     steps: list[Step]
+
+    @property
+    def address(self) -> str:
+        """The shipping address on one line."""
+        o = self.order
+        return address_line(o.shipping_address, o.shipping_district, o.shipping_city,
+                            o.shipping_province, o.shipping_postal_code)
 
 
 orders, stores = Order.__table__, Store.__table__
