@@ -1,15 +1,49 @@
 // Optional: add to cart without leaving the page. Without JavaScript the form posts as usual,
 // and whenever this script cannot do the job it falls back to that plain post.
+// Every text comes from the page ([data-cart-texts], rendered in the shopper's language).
 (function () {
-  var status = document.createElement("p");
-  status.className = "flash";
-  status.setAttribute("role", "status");
-  status.hidden = true;
-  document.querySelector("main").prepend(status);
+  var texts = document.querySelector("[data-cart-texts]");
+  if (!texts) { return; }
+
+  function say(key, values) {
+    var text = texts.getAttribute("data-" + key) || "";
+    Object.keys(values).forEach(function (name) {
+      text = text.split("{" + name + "}").join(values[name]);
+    });
+    return text;
+  }
+
+  function setText(id, text) {
+    var element = document.getElementById(id);
+    if (element) { element.textContent = text; }
+  }
+
+  // The feedback goes next to the tapped button: the card's (or product page's) live region.
+  function statusOf(form) {
+    var holder = form.closest("article") || form.parentNode;
+    return holder.querySelector(".added");
+  }
+
+  function show(form, text, ok) {
+    var status = statusOf(form);
+    if (!status) { return; }
+    status.className = "added " + (ok ? "ok" : "error");
+    status.textContent = text;
+  }
+
+  function update(data) {
+    setText("cart-count", data.count);
+    setText("cart-total", data.total_text);
+    setText("cart-bar-text", say("items", {count: data.count}) + " · " + data.total_text);
+    var bar = document.getElementById("cart-bar");
+    if (bar) { bar.hidden = !data.count; }
+  }
 
   document.querySelectorAll("form.add-to-cart").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      var button = form.querySelector("button[type=submit]");
+      if (button) { button.disabled = true; }
       // The form has an input named "action", which shadows form.action: read the attribute.
       fetch(form.getAttribute("action"), {
         method: "POST", body: new FormData(form), headers: {"Accept": "application/json"},
@@ -17,24 +51,14 @@
       })
         .then(function (response) { return response.json(); })
         .then(function (data) {
-          status.hidden = false;
+          if (button) { button.disabled = false; }
           if (!data.success) {
-            status.className = "flash error";
-            status.textContent = data.error;
+            show(form, data.error || say("failed", {}), false);
             return;
           }
-          document.getElementById("cart-count").textContent = data.count;
-          document.getElementById("cart-total").textContent = data.total_text;
-          var name = form.closest("article").querySelector("h3").textContent;
-          status.className = "flash ok";
-          status.textContent = name + " ditambahkan. Keranjang: " + data.count + " item, " +
-            data.total_text + ".";
-          var bar = document.getElementById("cart-bar");
-          if (bar) {
-            bar.hidden = false;
-            document.getElementById("cart-bar-text").textContent =
-              data.count + " item · " + data.total_text;
-          }
+          update(data);
+          show(form, say("added", {name: form.getAttribute("data-name") || ""}) + " " +
+            say("summary", {count: data.count, total: data.total_text}), true);
         })
         .catch(function () { form.submit(); });
     });

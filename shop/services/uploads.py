@@ -27,6 +27,9 @@ EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 #: A stored name: 32 random hex characters and one of the extensions.
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp)")
 NOT_AN_IMAGE = "File harus foto JPEG, PNG atau WebP."
+#: Widths of the smaller copies of a stored image that the storefront asks for (cards, the
+#: product page); no other width is ever made, so the copies on disk stay bounded.
+RESIZED_WIDTHS = (320, 640)
 
 
 class StoredImage(NamedTuple):
@@ -67,9 +70,54 @@ def save_image(file_storage, *, max_bytes: int | None = None, width: int = WEB_S
 
 
 def delete_image(filename: str | None, *, folder: str | None = None) -> None:
-    """Remove a stored image (a name that is not one of ours, or a missing file, is ignored)."""
+    """Remove a stored image and its resized copies (a name that is not one of ours, or a
+    missing file, is ignored)."""
     if filename and STORED_NAME.fullmatch(filename):
-        _remove(os.path.join(folder or upload_folder(), filename))
+        target = folder or upload_folder()
+        _remove(os.path.join(target, filename))
+        for width in RESIZED_WIDTHS:
+            _remove(os.path.join(target, _resized_name(filename, width)))
+
+
+def resized_image(filename: str, width: int) -> str | None:
+    """The name of a copy of a stored image at most `width` (one of RESIZED_WIDTHS) pixels
+    wide, ratio kept, in the upload folder beside the original: made on the first request
+    (also for photos stored before copies existed) and kept; None when there is no such
+    stored image.
+
+    Made when first asked for rather than at upload: every stored photo gets its copies
+    without a change to the upload paths (back office, imports, the demo) or a backfill, and
+    a width nobody asks for costs nothing. Written to a temporary name and renamed, so a
+    request racing the first one never serves half a file."""
+    if width not in RESIZED_WIDTHS or not is_stored_name(filename):
+        return None
+    folder = upload_folder()
+    name = _resized_name(filename, width)
+    if os.path.isfile(os.path.join(folder, name)):
+        return name
+    original = os.path.join(folder, filename)
+    if not os.path.isfile(original):
+        return None
+    with Image.open(original, formats=list(EXTENSIONS)) as image:
+        fmt = image.format
+        image.load()
+        copy = image.copy()
+    copy.thumbnail((width, width * 4), Image.Resampling.LANCZOS)
+    partial = os.path.join(folder, f"{name}.{secrets.token_hex(4)}.part")
+    try:
+        with open(partial, "xb") as out:
+            copy.save(out, format=fmt, **_save_options(fmt))
+        os.replace(partial, os.path.join(folder, name))
+    except BaseException:
+        _remove(partial)
+        raise
+    return name
+
+
+def _resized_name(filename: str, width: int) -> str:
+    """'<hex>-w320.jpg' for '<hex>.jpg': never a stored name, so never served as one."""
+    stem, ext = filename.rsplit(".", 1)
+    return f"{stem}-w{width}.{ext}"
 
 
 def is_stored_name(name: str | None) -> bool:

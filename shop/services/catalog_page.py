@@ -1,0 +1,106 @@
+"""The storefront's catalog as shoppers browse it: one page of a store's active products,
+filtered by a search text and a category, with their photos and the store's categories; and
+one product's page. A page costs the same few statements whatever the store holds (the
+products with their count in one query, their photos in one more, the categories in one)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Product
+from .stores import StoreInfo
+from .validation import MAX_CODE, clean_page_number, is_clean_text, is_product_code, page_count
+
+#: Products on one page of the grid: 2, 3 and 4 columns all fill their rows.
+PAGE_SIZE = 24
+#: Longest search text kept (a longer one is cut, never refused: a bad link shows a page).
+MAX_SEARCH = 100
+MAX_PAGE = 1000
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    """One page of the grid and what it was asked for."""
+
+    products: list[Product]
+    #: The store's categories that have an active product, by name.
+    categories: list[str]
+    #: Products matching the search and category, on every page.
+    total: int
+    page: int
+    pages: int
+    search: str
+    category: str | None
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.search or self.category)
+
+
+def clean_search(raw) -> str:
+    """A search text from a query string: one line, spaces collapsed, at most MAX_SEARCH
+    characters; anything unreadable is no search."""
+    if not isinstance(raw, str) or not is_clean_text(raw):
+        return ""
+    return _SPACES.sub(" ", raw).strip()[:MAX_SEARCH]
+
+
+def list_categories(store: StoreInfo) -> list[str]:
+    """The categories of the store's active products, by name."""
+    return list(db.session.scalars(
+        select(Product.category).distinct()
+        .where(Product.store_id == store.id, Product.is_active.is_(True),
+               Product.category.is_not(None), Product.category != "")
+        .order_by(Product.category)))
+
+
+def find_products(store: StoreInfo, *, search="", category=None, page=1) -> CatalogPage:
+    """One page of the store's active products whose code, name or description holds the
+    search text (any case) and that are in the category, by category then name, with their
+    photos loaded; an unknown category or a page past the end is an empty page."""
+    search = clean_search(search)
+    category = category if isinstance(category, str) and is_clean_text(category) \
+        and category else None
+    number = clean_page_number(page, 1, MAX_PAGE)
+    conditions = [Product.store_id == store.id, Product.is_active.is_(True)]
+    if category is not None:
+        conditions.append(Product.category == category[:50])
+    if search:
+        pattern = "%" + _escape_like(search.lower()) + "%"
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in
+                                (Product.code, Product.name, Product.description))))
+    # The count rides on each row (a window over the filtered rows): no second statement.
+    rows = db.session.execute(
+        select(Product, func.count().over().label("total")).where(*conditions)
+        .options(selectinload(Product.photos))
+        .order_by(Product.category, Product.name, Product.id)
+        .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    total = rows[0].total if rows else 0
+    return CatalogPage(products=[row.Product for row in rows],
+                       categories=list_categories(store), total=total, page=number,
+                       pages=page_count(total, PAGE_SIZE), search=search, category=category)
+
+
+def get_product(store: StoreInfo, code) -> Product:
+    """The store's active product with this code, with its photos. Raises NotFound."""
+    product = None
+    if is_product_code(code) and len(code) <= MAX_CODE:
+        product = db.session.scalar(
+            select(Product).options(selectinload(Product.photos))
+            .where(Product.store_id == store.id, Product.code == code,
+                   Product.is_active.is_(True)))
+    if product is None:
+        raise NotFound(_("Produk tidak ditemukan."))
+    return product
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
