@@ -198,7 +198,7 @@ def test_search_without_results_says_so_with_a_link_back(client, burger):
     page = html(client, "/store/burgerchina?q=pizza")
 
     assert cards(page) == {}
-    assert re.search(r'<p class="card" id="catalog-empty">Produk tidak ditemukan\. '
+    assert re.search(r'<p class="card" id="catalog-empty">Tidak ada produk yang sesuai\. '
                      r'<a href="/store/burgerchina">Lihat semua produk</a></p>', page)
     assert "Belum ada produk." not in page
 
@@ -427,6 +427,6 @@ def test_catalog_texts_and_the_scripts_texts_are_english_in_english_mode(client,
     assert "1 product(s) found" in found
     assert "/month" in product and "Number of months" in product
     assert "Add to cart" in product and "Specifications" in product
-    for indonesian in ("Tambah", "Cari produk", "Produk tidak ditemukan", "masuk keranjang",
+    for indonesian in ("Tambah", "Cari produk", "Tidak ada produk", "masuk keranjang",
                        "/bulan", "Jumlah bulan"):
         assert indonesian not in grid + found + product, indonesian
