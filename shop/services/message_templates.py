@@ -358,6 +358,75 @@ Amount due: {{ total|rupiah }}
 Please send the right proof at: {{ tracking_url }}"""),
         },
     ),
+    "change_request_admin": Spec(
+        title="Permintaan perubahan dari halaman lacak (ke admin toko)", audience="admin",
+        variables={**ORDER_VARIABLES, "customer_name": "Nama pemesan",
+                   "topic": "Yang ingin diubah", "note": "Pesan pelanggan",
+                   "admin_url": "Tautan panel admin"},
+        sample={**_SAMPLE_ORDER, "customer_name": "Budi Santoso", "topic": "Alamat",
+                "note": "Tolong kirim ke kantor: Jl. Thamrin 5",
+                "admin_url": "https://toko.example/admin/"},
+        defaults={
+            "id": ("Permintaan perubahan {{ order_number }}", """\
+✏️ Permintaan perubahan di {{ store_name }}.
+Order: {{ order_number }}
+Pelanggan: {{ customer_name }}
+Tentang: {{ topic }}
+Pesan: {{ note }}
+Silakan jawab di panel admin: {{ admin_url }}"""),
+            "en": ("Change request {{ order_number }}", """\
+✏️ A change request at {{ store_name }}.
+Order: {{ order_number }}
+Customer: {{ customer_name }}
+About: {{ topic }}
+Message: {{ note }}
+Please answer in the admin panel: {{ admin_url }}"""),
+        },
+    ),
+    "change_request_answer": Spec(
+        title="Jawaban permintaan perubahan (ke pelanggan)",
+        variables={**ORDER_VARIABLES, "note": "Jawaban admin"},
+        sample={**_SAMPLE_ORDER, "note": "Baik, alamat sudah kami ganti."},
+        defaults={
+            "id": ("Jawaban permintaan Anda", """\
+✏️ Jawaban {{ store_name }} untuk permintaan Anda pada pesanan #{{ order_number }}:
+{{ note }}
+
+Lihat pesanan Anda di: {{ tracking_url }}"""),
+            "en": ("The answer to your request", """\
+✏️ {{ store_name }}'s answer to your request on order #{{ order_number }}:
+{{ note }}
+
+See your order at: {{ tracking_url }}"""),
+        },
+    ),
+    "order_cancelled_by_customer_admin": Spec(
+        title="Pesanan dibatalkan pelanggan (ke admin toko)", audience="admin",
+        variables={**ORDER_VARIABLES, "customer_name": "Nama pemesan", "total": "Total",
+                   "reason": "Alasan (boleh kosong)", "admin_url": "Tautan panel admin"},
+        sample={**_SAMPLE_ORDER, "customer_name": "Budi Santoso", "total": "65000.00",
+                "reason": "Salah pilih menu", "admin_url": "https://toko.example/admin/"},
+        defaults={
+            "id": ("Pesanan {{ order_number }} dibatalkan pelanggan", """\
+❌ Pesanan dibatalkan pelanggan di {{ store_name }}.
+Order: {{ order_number }}
+Pelanggan: {{ customer_name }}
+Total: {{ total|rupiah }}
+{% if reason %}
+Alasan: {{ reason }}
+{% endif %}
+Stok sudah dikembalikan. Detail: {{ admin_url }}"""),
+            "en": ("Order {{ order_number }} cancelled by the customer", """\
+❌ An order was cancelled by the customer at {{ store_name }}.
+Order: {{ order_number }}
+Customer: {{ customer_name }}
+Total: {{ total|rupiah }}
+{% if reason %}
+Reason: {{ reason }}
+{% endif %}
+The stock is back. Details: {{ admin_url }}"""),
+        },
+    ),
     "otp": Spec(
         title="Kode OTP (ke toko dealer)", audience="shop", about_order=False,
         variables={"code": "Kode 6 angka", "minutes": "Berlaku (menit)",

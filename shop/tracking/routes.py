@@ -21,6 +21,7 @@ from ..services.uploads import delete_image, save_image
 from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp
+from .self_service import self_service_context
 
 PRIVATE_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -42,7 +43,8 @@ def track_order(order_id: str):
     return render_template("tracking/track.html", view=view, order=order, store=view.store,
                            contact_url=contact, transfer=transfer,
                            can_send_proof=can_submit_proof(order.status, order.payment_status),
-                           proof_waiting=proof_under_review(order.payment_status))
+                           proof_waiting=proof_under_review(order.payment_status),
+                           **self_service_context(order))
 
 
 def _proof_limit() -> str:

@@ -21,8 +21,9 @@ HOSTILE = "<script>alert(1)</script>"
 #: 31 Jan 2027, 10:00 in Jakarta.
 NOW = datetime(2027, 1, 31, 3, 0, tzinfo=UTC)
 #: Statements of the page besides the customer overview's: the signed-in admin, its stores
-#: (the scope), the store list, dashboard_figures' six and the dealer (B2B) figures' one.
-PAGE_STATEMENTS = 10
+#: (the scope), the store list, dashboard_figures' six, the dealer (B2B) figures' one and
+#: the open change requests' count.
+PAGE_STATEMENTS = 11
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ from ...services.dashboard import (
 )
 from ...services.labels import CHANNEL_LABELS, ORDER_STATUS_LABELS
 from ...services.money import format_rupiah
+from ...services.order_requests import open_request_count
 from ...web import MONTHS_ID
 from .base import SecureIndexView, current_scope
 
@@ -57,6 +58,7 @@ class DashboardView(SecureIndexView):
             store_names={s.id: s.name for s in stores}, customers=customers,
             level_chart=level_chart(customers) if customers else None,
             dealers=dealers if dealers["shops"] or dealers["total_b2b"] else None,
+            open_requests=open_request_count(picked),
         )
 
 

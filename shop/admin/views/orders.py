@@ -45,6 +45,7 @@ from ...unit_of_work import commit
 from ...web import public_base_url
 from .b2b import B2BOrderActionsMixin, b2b_detail, b2b_helpers
 from .base import ScopedModelView, current_scope
+from .order_requests import requests_context
 from .orders_actions import OrderActionsMixin, order_or_404
 from .orders_edit import OrderEditMixin
 from .orders_present import (
@@ -150,6 +151,7 @@ def detail_context(order: Order) -> dict:
         "can_add_shipment": can_add_shipment(order),
     }
     context.update(b2b_detail(order, context["allowed"]))
+    context.update(requests_context(order))
     return context
 
 
