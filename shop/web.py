@@ -6,7 +6,8 @@ import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, request
+from babel import Locale, dates
+from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale, gettext, refresh
 
 from .services.labels import (
@@ -18,6 +19,10 @@ from .services.labels import (
 from .services.money import format_rupiah
 from .services.phones import local_phone, mask_phone
 
+#: A moment on a page, as Babel pattern: day, the month's short name, year, 24-hour time.
+DATETIME_PATTERN = "d MMM y, HH:mm"
+#: The shop's language where no request chose one (Flask-Babel's get_locale() is then None).
+DEFAULT_LOCALE = Locale.parse("id")
 MONTHS_ID = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 #: The Content-Security-Policy of every response; script-src gains this request's nonce when a
@@ -43,12 +48,29 @@ def public_base_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"] or request.host_url.rstrip("/")
 
 
+#: Orders a browser remembers as its own, for the thank-you banner of their tracking page.
+MAX_PLACED = 5
+
+
+def remember_placed(order_id: str) -> None:
+    """Keep the order this browser just placed (the last MAX_PLACED) in its session."""
+    placed = [i for i in session.get("placed") or [] if isinstance(i, str)]
+    session["placed"] = [*placed[-(MAX_PLACED - 1):], order_id]
+
+
+def just_placed(order_id: str) -> bool:
+    """Whether this browser placed the order (its tracking page thanks the shopper)."""
+    placed = session.get("placed")
+    return isinstance(placed, list) and order_id in placed
+
+
 def local_datetime(value: datetime | None, tz: str = "Asia/Jakarta") -> str:
-    """27 Jan 2024, 10:30 in the store's time zone."""
+    """27 Jan 2024, 10:30 in the store's time zone, the month in the request's language
+    ("3 Des 2026" in Indonesian, "3 Dec 2026" in English; Indonesian outside a request)."""
     if value is None:
         return ""
     local = value.astimezone(ZoneInfo(tz))
-    return f"{local.day} {MONTHS_ID[local.month - 1]} {local.year}, {local:%H:%M}"
+    return dates.format_datetime(local, DATETIME_PATTERN, locale=get_locale() or DEFAULT_LOCALE)
 
 
 def page_payment_label(method: str | None, store=None) -> str:

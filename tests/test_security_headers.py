@@ -10,7 +10,8 @@ from shop.web import csp_nonce
 
 CHECKOUT = "/store/burgerchina/checkout"
 BUDI = {
-    "name": "Budi Santoso", "phone": "081234567890", "address": "Jl. Sudirman No. 123, Jakarta",
+    "name": "Budi Santoso", "phone": "081234567890", "address": "Jl. Sudirman No. 123",
+    "district": "Setiabudi", "city": "Jakarta Selatan", "province": "DKI Jakarta",
     "courier": "JNE Regular", "payment_method": "bank_transfer",
 }
 
@@ -95,13 +96,16 @@ def test_checkout_page_is_never_stored(client, burger):
     assert answer.headers["Cache-Control"] == "no-store"
 
 
-def test_success_page_is_never_stored(client, burger):
-    # Given a cart; when the checkout is sent, then the page with the tracking link is not stored
+def test_the_order_page_after_checkout_is_never_stored(client, burger):
+    # Given a cart; when the checkout is sent, then the redirect and the tracking page it leads
+    # to (with the thank-you banner) are not stored
     add_to_cart(client)
     answer = client.post(CHECKOUT, data=BUDI)
-    assert answer.status_code == 200
-    assert "/track/" in answer.get_data(as_text=True)
+    assert answer.status_code == 303 and answer.headers["Location"].startswith("/track/")
     assert answer.headers["Cache-Control"] == "no-store"
+    page = client.get(answer.headers["Location"])
+    assert "thanks" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
 
 
 def test_refused_checkout_is_never_stored(client, burger):

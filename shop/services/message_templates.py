@@ -339,6 +339,29 @@ Total: {{ total|rupiah }}
 Please check: {{ admin_url }}"""),
         },
     ),
+    "shipping_fee_set": Spec(
+        title="Ongkos kirim dikonfirmasi (ke pelanggan)",
+        variables={**ORDER_VARIABLES, "courier": "Kurir", "shipping_fee": "Ongkos kirim",
+                   "total": "Total yang harus dibayar"},
+        sample={**_SAMPLE_ORDER, "courier": "JNE Regular", "shipping_fee": "15000.00",
+                "total": "80000.00"},
+        defaults={
+            "id": ("Ongkos kirim pesanan #{{ order_number }}", """\
+🚚 Ongkos kirim pesanan #{{ order_number }} di {{ store_name }} sudah dikonfirmasi.
+{% if courier %}Kurir: {{ courier }}
+{% endif %}Ongkos kirim: {{ shipping_fee|rupiah }}
+*Total yang harus dibayar: {{ total|rupiah }}*
+
+Lihat pesanan dan cara bayar: {{ tracking_url }}"""),
+            "en": ("Shipping fee for order #{{ order_number }}", """\
+🚚 The shipping fee for order #{{ order_number }} at {{ store_name }} is confirmed.
+{% if courier %}Courier: {{ courier }}
+{% endif %}Shipping: {{ shipping_fee|rupiah }}
+*Amount to pay: {{ total|rupiah }}*
+
+Your order and how to pay: {{ tracking_url }}"""),
+        },
+    ),
     "proof_rejected": Spec(
         title="Bukti transfer ditolak (ke pelanggan)",
         variables={**ORDER_VARIABLES, "reason": "Alasan penolakan", "total": "Total"},

@@ -20,9 +20,11 @@ from ..models import (
     Store,
     utcnow,
 )
+from .addresses import clean_postal_code, clean_province
 from .customers import get_store_customer
 from .inventory import lock_products, out_of_stock, release_stock, reserve_stock
 from .money import Line, compute_totals, money_json, to_money
+from .orders import tell_customer
 from .phones import normalize_phone
 from .validation import clean_cart, clean_courier, clean_payment_method, clean_text
 
@@ -30,6 +32,8 @@ IMMUTABLE = {"id", "number", "store", "store_id", "created_at", "channel"}
 EDITABLE = {
     "items", "discount", "shipping_fee", "shipping_address", "courier", "payment_method",
     "notes", "admin_notes", "customer_id", "recipient_name", "recipient_phone",
+    "confirm_shipping_fee", "shipping_district", "shipping_city", "shipping_province",
+    "shipping_postal_code",
 }
 #: Statuses in which items and money may still change.
 OPEN_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PROCESSING)
@@ -71,11 +75,15 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
     totals = compute_totals(
         [Line(i.code, i.name, i.unit_price, i.qty, i.discount) for i in items], discount, fee
     )
+    fee_set = order.shipping_fee_pending and (
+        fee != order.shipping_fee or changes.get("confirm_shipping_fee") in (True, "y", "on", "1"))
     for name in ("subtotal", "discount", "shipping_fee", "total"):
         new = getattr(totals, name)
         if getattr(order, name) != new:
             diff[name] = [money_json(getattr(order, name)), money_json(new)]
             setattr(order, name, new)
+    if fee_set:
+        _confirm_shipping_fee(order, diff)
     if diff:
         order.updated_at = utcnow()
         db.session.add(OrderEvent(order_id=order.id, kind=EventKind.EDITED, actor=actor, data=diff,
@@ -84,6 +92,17 @@ def edit_order(order: Order, changes: dict, *, actor: str) -> Order:
     if "items" in changes:
         db.session.expire(order, ["items"])  # lines were added and deleted beside the collection
     return order
+
+
+def _confirm_shipping_fee(order: Order, diff: dict) -> None:
+    """The fee an admin was to confirm is set ("ongkir dikonfirmasi admin"): the customer is
+    told the fee and the total to pay."""
+    order.shipping_fee_pending = False
+    diff["shipping_fee_pending"] = [True, False]
+    if order.recipient_phone:
+        tell_customer(order, "shipping_fee_set", {
+            "order_number": order.number, "courier": order.courier or "",
+            "shipping_fee": order.shipping_fee, "total": order.total})
 
 
 def _items_differ(items: list[OrderItem], wanted) -> bool:
@@ -118,6 +137,12 @@ def _edit_fields(order: Order, changes: dict, diff: dict) -> None:
     cleaners = {
         "shipping_address": lambda v: clean_text(v, field="shipping_address", label="Alamat",
                                                  required=True),
+        "shipping_district": lambda v: clean_text(v, field="shipping_district",
+                                                  label="Kecamatan", limit=100, multiline=False),
+        "shipping_city": lambda v: clean_text(v, field="shipping_city", label="Kota/Kabupaten",
+                                              limit=100, multiline=False),
+        "shipping_province": clean_province,
+        "shipping_postal_code": clean_postal_code,
         "courier": lambda v: clean_courier(db.session.get(Store, order.store_id), v),
         "payment_method": clean_payment_method,
         "notes": lambda v: clean_text(v, field="notes", label="Catatan"),

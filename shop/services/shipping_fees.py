@@ -70,6 +70,23 @@ def quote_shipping(store: HasShipping, courier: str | None, amount: Decimal) -> 
     return ShippingQuote(fee=rate.fee)
 
 
+@dataclass(frozen=True)
+class ShippingOption:
+    """A courier as the checkout offers it: its fee for this cart and the grand total."""
+
+    courier: str
+    quote: ShippingQuote
+    total: Decimal
+
+
+def shipping_options(store: HasShipping, cart) -> list[ShippingOption]:
+    """Each offered courier with its fee and the cart's grand total with it (the cart: its
+    `total` before shipping)."""
+    return [ShippingOption(c, q, cart.total + q.fee)
+            for c in store.couriers or ()
+            for q in (quote_shipping(store, c, cart.total),)]
+
+
 def courier_choices(store: HasShipping) -> list[tuple[str, str]]:
     """(courier, label with its fee) for the checkout's courier list: "JNE · Rp 15.000
     (gratis mulai Rp 200.000)", or "Gojek · ongkir dikonfirmasi admin"."""

@@ -14,6 +14,7 @@ from ..errors import DuplicateValue, InvalidInput
 from ..extensions import db
 from ..models import Store
 from .phones import normalize_phone
+from .shipping_fees import clean_shipping_rates
 from .uploads import is_stored_name
 from .validation import clean_text
 
@@ -148,6 +149,10 @@ def save_store(store: Store | None, values: dict) -> Store:
         for name in ("slug", "name", "whatsapp"):
             values.setdefault(name, None)
     cleaned = clean_store(values)
+    if "shipping_rates" in values:
+        couriers = cleaned.get("couriers", store.couriers if store is not None else [])
+        cleaned["shipping_rates"] = clean_shipping_rates(couriers or [],
+                                                         values["shipping_rates"] or [])
     if "slug" in cleaned:
         taken = select(Store.id).where(Store.slug == cleaned["slug"])
         if store is not None and store.id is not None:
@@ -155,7 +160,8 @@ def save_store(store: Store | None, values: dict) -> Store:
         if db.session.scalar(taken) is not None:
             raise _slug_taken()
     if store is None:
-        store = Store(bank_accounts=[], e_wallets=[], couriers=[], admin_whatsapp=[])
+        store = Store(bank_accounts=[], e_wallets=[], couriers=[], admin_whatsapp=[],
+                      shipping_rates=[])
         db.session.add(store)
     for name, value in cleaned.items():
         setattr(store, name, value)

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import InvalidInput
+from ..services.addresses import PROVINCES, clean_postal_code
 from ..services.customers import clean_email, clean_name
 from ..services.labels import STOREFRONT_PAYMENT_METHODS
 from ..services.phones import normalize_phone
+from ..services.shipping_fees import courier_choices
 from ..services.validation import clean_text
 from ..web import page_payment_label
 
@@ -34,15 +43,23 @@ class ChatForm(FlaskForm):
 class CheckoutForm(FlaskForm):
     """The shopper's details; prices and stock are checked by the checkout operation."""
 
-    name = StringField(_l("Nama"), validators=[DataRequired("Wajib diisi."), Length(max=255)])
+    name = StringField(_l("Nama"), validators=[DataRequired(_l("Wajib diisi.")), Length(max=255)])
     phone = StringField(
-        _l("Nomor WhatsApp"), validators=[DataRequired("Wajib diisi."), Length(max=32)]
+        _l("Nomor WhatsApp"), validators=[DataRequired(_l("Wajib diisi.")), Length(max=32)]
     )
-    address = TextAreaField(_l("Alamat"),
-                            validators=[DataRequired("Wajib diisi."), Length(max=1000)])
+    address = TextAreaField(_l("Alamat (jalan, nomor rumah, RT/RW)"),
+                            validators=[DataRequired(_l("Wajib diisi.")), Length(max=1000)])
+    district = StringField(_l("Kecamatan"),
+                           validators=[DataRequired(_l("Wajib diisi.")), Length(max=100)])
+    city = StringField(_l("Kota/Kabupaten"),
+                       validators=[DataRequired(_l("Wajib diisi.")), Length(max=100)])
+    province = SelectField(_l("Provinsi"), validators=[DataRequired(_l("Wajib diisi."))],
+                           choices=[("", _l("Pilih provinsi"))] + [(p, p) for p in PROVINCES])
+    postal_code = StringField(_l("Kode pos"), validators=[Optional(), Length(max=10)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=255)])
-    courier = SelectField(_l("Kurir"), validators=[Optional()], validate_choice=False)
-    payment_method = SelectField(_l("Metode Bayar"), validators=[Optional()], validate_choice=False)
+    courier = RadioField(_l("Kurir"), validators=[Optional()], validate_choice=False)
+    payment_method = RadioField(_l("Metode Bayar"), validators=[Optional()],
+                                validate_choice=False)
     notes = TextAreaField(_l("Catatan"), validators=[Optional(), Length(max=1000)])
     idempotency_key = HiddenField()
 
@@ -56,7 +73,11 @@ class CheckoutForm(FlaskForm):
 
     def validate_address(self, field) -> None:
         """Lines of text without control characters."""
-        _check(lambda v: clean_text(v, field="address", label="Alamat"), field.data)
+        _check(lambda v: clean_text(v, field="address", label=_l("Alamat")), field.data)
+
+    def validate_postal_code(self, field) -> None:
+        """Five digits, when given."""
+        _check(clean_postal_code, field.data)
 
     def validate_email(self, field) -> None:
         """A valid address, when given."""
@@ -64,16 +85,26 @@ class CheckoutForm(FlaskForm):
 
     def validate_notes(self, field) -> None:
         """Lines of text without control characters, when given."""
-        _check(lambda v: clean_text(v, field="notes", label="Catatan"), field.data)
+        _check(lambda v: clean_text(v, field="notes", label=_l("Catatan")), field.data)
 
     def offer(self, store) -> CheckoutForm:
-        """Fill the choices with what this store offers."""
-        self.courier.choices = [("", _l("Pilih kurir (opsional)"))] + [
-            (c, c) for c in store.couriers]
-        self.payment_method.choices = [("", _l("Pilih metode (opsional)"))] + [
-            (m, page_payment_label(m, store)) for m in STOREFRONT_PAYMENT_METHODS
-        ]
+        """Fill the choices with what this store offers, each courier with its fee; a store
+        that offers one courier or one payment method has it chosen already."""
+        self.courier.choices = courier_choices(store)
+        self.payment_method.choices = [
+            (m, page_payment_label(m, store)) for m in offered_payment_methods(store)]
+        for choice in (self.courier, self.payment_method):
+            if len(choice.choices) == 1 and not choice.data:
+                choice.data = choice.choices[0][0]
         return self
+
+
+def offered_payment_methods(store) -> list[str]:
+    """The storefront's methods this store can take: a transfer needs a bank account, an
+    e-wallet payment a wallet number; cash on delivery is always possible."""
+    has = {"bank_transfer": bool(store.bank_accounts),
+           "e_wallet": bool(getattr(store, "e_wallets", None)), "cod": True}
+    return [m.value for m in STOREFRONT_PAYMENT_METHODS if has.get(m.value, True)]
 
 
 def _check(clean, value) -> None:

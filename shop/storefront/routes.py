@@ -12,12 +12,11 @@ from ..errors import ShopError, wants_json
 from ..extensions import db, limiter
 from ..services import cart as carts
 from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
-from ..services.messages import whatsapp_link
 from ..services.money import format_rupiah, money_json
-from ..services.payments import transfer_instructions
+from ..services.shipping_fees import shipping_options
 from ..services.stores import get_store
 from ..unit_of_work import commit
-from ..web import public_base_url
+from ..web import public_base_url, remember_placed
 from . import bp
 from .forms import CartForm, CheckoutForm
 
@@ -85,10 +84,13 @@ def checkout(slug: str):
         placed = _place_order(store, form, wanted)
         if placed is not None:
             _save_cart(slug, {})
-            return _success_page(store, placed)
+            remember_placed(placed.id)
+            # Post/Redirect/Get: Back and Reload show pages, never the form posted again.
+            return redirect(url_for("tracking.track_order", order_id=placed.id), code=303)
     status = 200 if request.method == "GET" or not form.errors else 422
-    return render_template("storefront/checkout.html", store=store, cart=cart, form=form,
-                           cart_form=CartForm()), status
+    page = render_template("storefront/checkout.html", store=store, cart=cart, form=form,
+                           cart_form=CartForm(), shipping=shipping_options(store, cart))
+    return page, status, {"Cache-Control": "no-store"}
 
 
 def _place_order(store, form: CheckoutForm, wanted: dict[str, int]) -> PlacedOrder | None:
@@ -97,6 +99,8 @@ def _place_order(store, form: CheckoutForm, wanted: dict[str, int]) -> PlacedOrd
     try:
         placed = place_order(store, CheckoutRequest(
             name=form.name.data, phone=form.phone.data, address=form.address.data,
+            district=form.district.data, city=form.city.data, province=form.province.data,
+            postal_code=form.postal_code.data,
             email=form.email.data, courier=form.courier.data,
             payment_method=form.payment_method.data, notes=form.notes.data,
             items=list(wanted.items()), idempotency_key=form.idempotency_key.data or None,
@@ -108,17 +112,6 @@ def _place_order(store, form: CheckoutForm, wanted: dict[str, int]) -> PlacedOrd
         return None
     commit()
     return placed
-
-
-def _success_page(store, placed: PlacedOrder):
-    """Number, tracking link, WhatsApp confirmation and, for transfers, where to pay."""
-    transfer = transfer_instructions(
-        store, number=placed.number, total=placed.totals.total,
-        payment_method=placed.payment_method, payment_status=placed.payment_status,
-        status=placed.status)
-    return render_template(
-        "storefront/success.html", store=store, order=placed, transfer=transfer,
-        whatsapp_url=whatsapp_link(store.whatsapp, placed.confirmation_text))
 
 
 def _show_errors(form: CheckoutForm, error: ShopError) -> None:
@@ -140,12 +133,13 @@ def _show_errors(form: CheckoutForm, error: ShopError) -> None:
 def _form_error(form) -> ShopError:
     from ..errors import InvalidInput
 
-    fields = {name: messages[0] for name, messages in form.errors.items()}
+    fields = {name: str(messages[0]) for name, messages in form.errors.items()}
     if "csrf_token" in fields:
-        return InvalidInput("Sesi halaman habis. Muat ulang halaman lalu coba lagi.", fields=fields)
+        return InvalidInput(_("Sesi halaman habis. Muat ulang halaman lalu coba lagi."),
+                            fields=fields)
     if "code" in fields:
-        return InvalidInput("Produk tidak tersedia.", fields=fields)
-    return InvalidInput("Jumlah harus antara 1 dan 1.000.", fields=fields)
+        return InvalidInput(_("Produk tidak tersedia."), fields=fields)
+    return InvalidInput(_("Jumlah harus antara 1 dan 1.000."), fields=fields)
 
 
 def _safe_next(target: str | None, slug: str) -> str:

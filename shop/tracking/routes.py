@@ -4,10 +4,11 @@ a transfer proof from it."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ..errors import InvalidInput, ShopError
 from ..extensions import db, limiter
-from ..services.messages import store_question_text, whatsapp_link
+from ..services.messages import shopper_order_text, store_question_text, whatsapp_link
 from ..services.orders import get_order
 from ..services.payments import transfer_instructions
 from ..services.tracking import load_tracking
@@ -19,7 +20,7 @@ from ..services.transfer_proofs import (
 )
 from ..services.uploads import delete_image, save_image
 from ..unit_of_work import commit
-from ..web import public_base_url
+from ..web import just_placed, page_payment_label, public_base_url
 from . import bp
 from .self_service import self_service_context
 
@@ -41,10 +42,22 @@ def track_order(order_id: str):
         view.store, number=order.number, total=order.total, payment_method=order.payment_method,
         payment_status=order.payment_status, status=order.status)
     return render_template("tracking/track.html", view=view, order=order, store=view.store,
-                           contact_url=contact, transfer=transfer,
+                           contact_url=contact, transfer=transfer, thanks=_thanks(view),
                            can_send_proof=can_submit_proof(order.status, order.payment_status),
                            proof_waiting=proof_under_review(order.payment_status),
                            **self_service_context(order))
+
+
+def _thanks(view) -> dict | None:
+    """For the browser that just placed the order: the thank-you banner's tracking link and
+    the shopper's WhatsApp to the store."""
+    if not just_placed(view.order.id):
+        return None
+    url = f"{public_base_url()}/track/{view.order.id}"
+    text = shopper_order_text(
+        view.order, store_name=view.store.name, items=view.items, address=view.address,
+        payment_label=page_payment_label(view.order.payment_method, view.store), tracking_url=url)
+    return {"tracking_url": url, "whatsapp_url": whatsapp_link(view.store.whatsapp, text)}
 
 
 def _proof_limit() -> str:
@@ -62,7 +75,8 @@ def send_payment_proof(order_id: str):
     try:
         upload = request.files.get("proof")
         if upload is None or not upload.filename:
-            raise InvalidInput("Pilih foto bukti transfer.", fields={"proof": "Wajib diisi."})
+            raise InvalidInput(_("Pilih foto bukti transfer."),
+                               fields={"proof": _("Wajib diisi.")})
         stored = save_image(upload, folder=proof_folder(), max_bytes=limit, field="proof")
         submit_transfer_proof(order, stored.filename,
                               base_url=public_base_url())
@@ -73,7 +87,7 @@ def send_payment_proof(order_id: str):
         flash(error.message, "error")
     else:
         commit()
-        flash("Terima kasih! Bukti transfer sedang diperiksa toko.", "ok")
+        flash(_("Terima kasih! Bukti transfer sedang diperiksa toko."), "ok")
     return redirect(url_for("tracking.track_order", order_id=order_id), code=303)
 
 

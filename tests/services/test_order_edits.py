@@ -7,11 +7,12 @@ from sqlalchemy import select, update
 
 from shop.errors import InvalidInput, NotFound, OutOfStock, StaleChange
 from shop.extensions import db
-from shop.models import Customer, Order, OrderEvent, OrderItem, Product
+from shop.models import Customer, Notification, Order, OrderEvent, OrderItem, Product
 from shop.services.money import format_rupiah
 from shop.services.order_edits import edit_order
 from shop.services.orders import set_payment_status, transition
 from shop.services.tracking import load_tracking
+from tests.messages import text_of
 
 ADMIN = "admin:siti@toko.test"
 ROUTE = {
@@ -55,6 +56,10 @@ def edit(order, changes, actor=ADMIN) -> Order:
     edited = edit_order(order, changes, actor=actor)
     db.session.commit()
     return edited
+
+
+def rows_of(model) -> int:
+    return len(db.session.scalars(select(model)).all())
 
 
 def items(*pairs) -> list[dict]:
@@ -122,7 +127,36 @@ def test_shipping_fee_is_added_to_the_total(make, store):
     assert money(order) == (D("65000.00"), D("10000.00"), D("12000.00"), D("67000.00"))
     assert edits(order)[-1].data == {
         "discount": ["0.00", "10000.00"], "shipping_fee": ["0.00", "12000.00"],
-        "total": ["65000.00", "67000.00"]}
+        "total": ["65000.00", "67000.00"], "shipping_fee_pending": [True, False]}
+
+
+def test_setting_the_fee_to_confirm_tells_the_customer_once(make, store):
+    order = order_at(make, store)  # its courier has no rate: "ongkir dikonfirmasi admin"
+    assert order.shipping_fee_pending is True
+    before = rows_of(Notification)
+
+    edit(order, {"shipping_fee": "15000"})
+    edit(order, {"shipping_fee": "16000"})
+
+    assert order.shipping_fee_pending is False
+    told = db.session.scalars(select(Notification).where(
+        Notification.template == "shipping_fee_set")).all()
+    assert len(told) == 1 and rows_of(Notification) == before + 1
+    assert told[0].recipient == order.recipient_phone
+    assert "Ongkos kirim: Rp 15.000" in text_of(told[0])
+    assert "Total yang harus dibayar: Rp 80.000" in text_of(told[0])
+
+
+def test_a_free_fee_is_confirmed_with_the_confirm_box(make, store):
+    order = order_at(make, store)
+
+    edit(order, {"shipping_fee": "0"})
+    assert order.shipping_fee_pending is True
+    edit(order, {"shipping_fee": "0", "confirm_shipping_fee": "y"})
+
+    assert order.shipping_fee_pending is False
+    assert db.session.scalar(select(Notification.template).where(
+        Notification.template == "shipping_fee_set")) == "shipping_fee_set"
 
 
 def test_discount_of_the_whole_subtotal_leaves_only_the_shipping_fee(make, store):

@@ -1,4 +1,5 @@
-"""The checkout page: the cart above the form, "Kirim Pesanan", the success page (seed 000)."""
+"""The checkout page: the cart above the form, "Kirim Pesanan", then the order's tracking page
+with its thank-you banner (seed 000)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,18 @@ from shop.models import (
     Product,
     Serial,
 )
+from tests.messages import text_of
 
 CHECKOUT = "/store/burgerchina/checkout"
 BUDI = {
-    "name": "Budi Santoso", "phone": "081234567890", "address": "Jl. Sudirman No. 123, Jakarta",
-    "email": "", "courier": "JNE Regular", "payment_method": "bank_transfer",
-    "notes": "Tanpa bawang ya",
+    "name": "Budi Santoso", "phone": "081234567890", "address": "Jl. Sudirman No. 123",
+    "district": "Setiabudi", "city": "Jakarta Selatan", "province": "DKI Jakarta",
+    "postal_code": "12190", "email": "", "courier": "JNE Regular",
+    "payment_method": "bank_transfer", "notes": "Tanpa bawang ya",
 }
-FIELDS = ("name", "phone", "address", "email", "courier", "payment_method", "notes")
+BUDI_ADDRESS = "Jl. Sudirman No. 123, Kec. Setiabudi, Jakarta Selatan, DKI Jakarta 12190"
+FIELDS = ("name", "phone", "address", "district", "city", "province", "postal_code", "email",
+          "courier", "payment_method", "notes")
 
 
 def add(client, code, qty):
@@ -44,6 +49,14 @@ def session_cart(client) -> dict:
 
 def submit(client, **changes):
     return client.post(CHECKOUT, data={**BUDI, **changes})
+
+
+def placed(client, **changes):
+    """Submit the checkout, expect the redirect to the order's page, and open it."""
+    answer = submit(client, **changes)
+    assert answer.status_code == 303, answer.get_data(as_text=True)[:500]
+    assert answer.headers["Location"].startswith("/track/")
+    return client.get(answer.headers["Location"])
 
 
 def rows(model) -> int:
@@ -85,7 +98,7 @@ class Page(HTMLParser):
             self.text[a["id"]] = []
             if tag not in self.VOID:
                 self.open.append((a["id"], self.depth))
-        if tag in ("input", "textarea", "select") and a.get("id") in FIELDS:
+        if tag in ("input", "textarea", "select", "fieldset") and a.get("id") in FIELDS:
             self.last_field = a["id"]
         if tag == "p" and a.get("class") == "field-error":
             self.reading = "field"
@@ -125,7 +138,7 @@ def seed_confirmation(order: Order) -> str:
         "*Detail Pesanan:*", "2x Burger Cheese - Rp 50.000", "1x French Fries - Rp 15.000", "",
         "*Total:* Rp 65.000", "",
         "*Informasi Pengiriman:*", "Nama: \u201cBudi Santoso\u201d",
-        "No. WhatsApp: 081234567890", "Alamat: \u201cJl. Sudirman No. 123, Jakarta\u201d",
+        "No. WhatsApp: 081234567890", f"Alamat: \u201c{BUDI_ADDRESS}\u201d",
         "Kurir: JNE Regular (ongkir dikonfirmasi admin)", "",
         "*Pembayaran:* Transfer Bank BCA", "",
         "Catatan: \u201cTanpa bawang ya\u201d", "",
@@ -165,17 +178,24 @@ def test_checkout_form_has_the_seed_fields_and_the_kirim_pesanan_button(client, 
     page = Page(html)
 
     labels = dict(re.findall(r'<label for="(\w+)">([^<]+?)\s*(?:<|$)', html, re.M))
-    assert labels == {"name": "Nama", "phone": "Nomor WhatsApp", "address": "Alamat",
-                      "email": "Email", "courier": "Kurir", "payment_method": "Metode Bayar",
-                      "notes": "Catatan"}
+    assert labels == {"name": "Nama", "phone": "Nomor WhatsApp",
+                      "address": "Alamat (jalan, nomor rumah, RT/RW)", "district": "Kecamatan",
+                      "city": "Kota/Kabupaten", "province": "Provinsi",
+                      "postal_code": "Kode pos", "email": "Email", "notes": "Catatan"}
+    legends = re.findall(r"<legend>([^<]+)</legend>", html)
+    assert legends == ["Kurir", "Metode Bayar"]
     assert all(field in page.ids for field in FIELDS)
-    assert [f for f in FIELDS if "required" in page.ids[f]] == ["name", "phone", "address"]
+    assert [f for f in FIELDS if "required" in page.ids[f]] == [
+        "name", "phone", "address", "district", "city", "province"]
     assert page.ids["phone"]["type"] == "tel"
-    assert re.findall(r'<option value="([^"]*)"', html) == [
-        "", "JNE Regular", "SiCepat REG", "", "bank_transfer", "e_wallet", "cod"]
+    provinces = re.findall(r'<option value="([^"]*)"', html)
+    assert len(provinces) == 39 and provinces[:2] == ["", "Aceh"] and "DKI Jakarta" in provinces
+    assert re.findall(r'name="courier" value="([^"]*)"', html) == ["JNE Regular", "SiCepat REG"]
+    assert re.findall(r'name="payment_method" value="([^"]*)"', html) == [
+        "bank_transfer", "cod"]
     assert "Transfer Bank BCA" in html
     assert len(page.ids["idempotency_key"]["value"]) >= 16
-    assert re.search(r'<button type="submit" >Kirim Pesanan</button>', html)
+    assert re.search(r'<button type="submit" class="wide" >Kirim Pesanan</button>', html)
 
 
 def test_every_checkout_page_gets_a_fresh_idempotency_key(client, burger):
@@ -191,7 +211,7 @@ def test_checkout_page_of_an_empty_cart_says_so_and_disables_the_button(client, 
     html = client.get(CHECKOUT).get_data(as_text=True)
 
     assert "Keranjang masih kosong." in html
-    assert re.search(r'<button type="submit" disabled>Kirim Pesanan</button>', html)
+    assert re.search(r'<button type="submit" class="wide" disabled>Kirim Pesanan</button>', html)
 
 
 def test_quantity_changed_on_the_checkout_page_comes_back_to_it(client, burger):
@@ -209,47 +229,88 @@ def test_quantity_changed_on_the_checkout_page_comes_back_to_it(client, burger):
 # --- a successful checkout ------------------------------------------------------------------
 
 
-def test_checkout_creates_the_order_and_shows_the_success_page(client, burger):
+def test_checkout_creates_the_order_and_redirects_to_its_tracking_page(client, burger):
     add(client, "BRG-CHEESE", 2)
     add(client, "FRIES", 1)
 
     answer = submit(client)
 
-    assert answer.status_code == 200
+    assert answer.status_code == 303
     order = db.session.scalar(select(Order))
-    page = Page(answer.get_data(as_text=True))
+    assert answer.headers["Location"] == f"/track/{order.id}"
+    assert answer.headers["Cache-Control"] == "no-store"
+    page = Page(client.get(answer.headers["Location"]).get_data(as_text=True))
     assert page.text_of("order-number") == f"#{order.number}"
     assert re.fullmatch(r"ORD-\d{8}-\d{3}", order.number)
     assert page.text_of("order-total") == "Rp 65.000"
+    assert "Terima kasih! Pesanan Anda sudah kami terima." in page.text_of("thanks")
     tracking_url = f"https://shop.test/track/{order.id}"
-    assert page.ids["tracking-link"]["href"] == tracking_url
-    assert page.text_of("tracking-link") == tracking_url
+    assert page.ids["tracking-link"]["value"] == tracking_url
     assert (order.status, order.payment_status) == (OrderStatus.PENDING, PaymentStatus.PENDING)
     assert (order.courier, order.payment_method, order.notes) == (
         "JNE Regular", "bank_transfer", "Tanpa bawang ya")
+    assert (order.shipping_address, order.shipping_district, order.shipping_city,
+            order.shipping_province, order.shipping_postal_code) == (
+        "Jl. Sudirman No. 123", "Setiabudi", "Jakarta Selatan", "DKI Jakarta", "12190")
+    assert page.text_of("recipient-address") == BUDI_ADDRESS
     customer = db.session.get(Customer, order.customer_id)
     assert (customer.name, customer.phone, customer.total_orders) == (
         "Budi Santoso", "6281234567890", 1)
+    assert (customer.address, customer.district, customer.city, customer.province,
+            customer.postal_code) == (
+        "Jl. Sudirman No. 123", "Setiabudi", "Jakarta Selatan", "DKI Jakarta", "12190")
 
 
-def test_whatsapp_button_carries_the_seed_confirmation_text_to_the_store(client, burger):
+def test_the_thank_you_banner_is_only_for_the_browser_that_ordered(app, client, burger):
+    add(client, "FRIES", 1)
+    mine = Page(placed(client).get_data(as_text=True))
+    order = db.session.scalar(select(Order))
+
+    other = Page(app.test_client().get(f"/track/{order.id}").get_data(as_text=True))
+
+    assert "thanks" in mine.ids and "whatsapp-button" in mine.ids
+    assert "thanks" not in other.ids and "whatsapp-button" not in other.ids
+    assert other.text_of("order-number") == f"#{order.number}"
+
+
+def test_whatsapp_button_carries_the_shoppers_own_message_to_the_store(client, burger):
     add(client, "BRG-CHEESE", 2)
     add(client, "FRIES", 1)
 
-    page = Page(submit(client).get_data(as_text=True))
+    page = Page(placed(client).get_data(as_text=True))
 
     href = page.ids["whatsapp-button"]["href"]
     prefix = "https://wa.me/6281111111111?text="
     assert href.startswith(prefix)
     assert " " not in href and "\n" not in href
     order = db.session.scalar(select(Order))
-    assert unquote(href.removeprefix(prefix)) == seed_confirmation(order)
+    assert unquote(href.removeprefix(prefix)) == "\n".join([
+        f"Halo Burger China, saya sudah memesan #{order.number}.", "",
+        "2x Burger Cheese - Rp 50.000", "1x French Fries - Rp 15.000",
+        "Ongkir: menunggu konfirmasi toko", "Total: Rp 65.000", "",
+        "Atas nama: Budi Santoso (081234567890)", f"Alamat: {BUDI_ADDRESS}",
+        "Kurir: JNE Regular", "Pembayaran: Transfer Bank BCA", "",
+        f"Lacak pesanan: https://shop.test/track/{order.id}", "",
+        "Mohon dikonfirmasi ya. Terima kasih!",
+    ])
+
+
+def test_the_customers_confirmation_keeps_seed_000s_text(client, burger):
+    add(client, "BRG-CHEESE", 2)
+    add(client, "FRIES", 1)
+    placed(client)
+    order = db.session.scalar(select(Order))
+
+    confirmation = db.session.scalar(select(Notification).where(
+        Notification.order_id == order.id, Notification.recipient == "6281234567890"))
+
+    assert text_of(confirmation) == seed_confirmation(order)
 
 
 def test_cart_is_empty_after_checkout(client, burger):
     add(client, "COLA", 2)
 
-    submit(client)
+    placed(client)
 
     assert session_cart(client) == {}
     store_page = Page(client.get("/store/burgerchina").get_data(as_text=True))
@@ -257,15 +318,17 @@ def test_cart_is_empty_after_checkout(client, burger):
     assert stock("COLA") == 48
 
 
-def test_tracking_link_of_the_success_page_opens_the_order(client, burger):
+def test_back_and_reload_after_an_order_never_post_again(client, burger):
     add(client, "FRIES", 1)
-    success = Page(submit(client).get_data(as_text=True))
+    tracking = placed(client)
 
-    tracking = client.get(success.ids["tracking-link"]["href"].removeprefix("https://shop.test"))
+    back = client.get(CHECKOUT)  # Back: the checkout page is fetched again (no-store)
+    reload = client.get(tracking.request.path)
 
-    assert tracking.status_code == 200
-    assert Page(tracking.get_data(as_text=True)).text_of("order-number") == \
-        success.text_of("order-number")
+    assert back.status_code == 200 and back.headers["Cache-Control"] == "no-store"
+    assert "Keranjang masih kosong." in back.get_data(as_text=True)
+    assert reload.status_code == 200 and reload.headers["Cache-Control"] == "no-store"
+    assert rows(Order) == 1
 
 
 def test_checkout_charges_todays_price_not_the_price_when_added(client, burger):
@@ -273,7 +336,7 @@ def test_checkout_charges_todays_price_not_the_price_when_added(client, burger):
     db.session.execute(db.update(Product).where(Product.code == "COLA").values(price=9000))
     db.session.commit()
 
-    page = Page(submit(client).get_data(as_text=True))
+    page = Page(placed(client).get_data(as_text=True))
 
     assert page.text_of("order-total") == "Rp 18.000"
 
@@ -288,6 +351,7 @@ def test_repeat_customer_is_found_by_phone_in_another_format(client, burger):
     assert rows(Customer) == 1 and rows(Order) == 2
     customer = db.session.scalar(select(Customer))
     assert (customer.total_orders, customer.address) == (2, "Jl. Baru 2")
+    assert customer.city == "Jakarta Selatan"
 
 
 # --- refusals -------------------------------------------------------------------------------
@@ -342,9 +406,11 @@ def test_refused_form_keeps_what_the_shopper_typed(client, burger):
 
     assert page.ids["name"]["value"] == "Budi Santoso"
     assert page.ids["phone"]["value"] == "12345"
-    assert page.text_of("address") == "Jl. Sudirman No. 123, Jakarta"
-    assert re.search(r'<option selected value="JNE Regular">', submit(client, phone="1")
-                     .get_data(as_text=True))
+    assert page.text_of("address") == "Jl. Sudirman No. 123"
+    assert page.ids["city"]["value"] == "Jakarta Selatan"
+    html = submit(client, phone="1").get_data(as_text=True)
+    assert re.search(r'<option selected value="DKI Jakarta">', html)
+    assert re.search(r'name="courier" value="JNE Regular" checked', html)
 
 
 def test_empty_cart_is_a_form_error_and_writes_nothing(client, burger):
@@ -377,7 +443,7 @@ def test_product_deactivated_between_add_and_checkout_is_refused_and_writes_noth
     notice = "Tidak lagi dijual dan tidak ikut dipesan: Burger Cheese"
     assert notice in answer.get_data(as_text=True)
     assert page.text_of("checkout-total") == "Rp 8.000"
-    again = Page(submit(client).get_data(as_text=True))
+    again = Page(placed(client).get_data(as_text=True))
     assert again.text_of("order-total") == "Rp 8.000"
     assert rows(Order) == 1
 
@@ -393,7 +459,7 @@ def test_product_deactivated_before_the_checkout_page_is_listed_and_left_out(cli
     answer = submit(client)
 
     assert "Tidak lagi dijual dan tidak ikut dipesan: Burger Cheese" in html
-    assert answer.status_code == 200
+    assert answer.status_code == 303
     order = db.session.scalar(select(Order))
     assert order.total == 8000
     assert db.session.scalars(select(OrderItem.code)).all() == ["COLA"]
@@ -445,9 +511,8 @@ def test_double_submit_with_the_same_key_creates_one_order(client, burger):
     client.set_cookie("session", before_submit)
     second = submit(client, idempotency_key=key)
 
-    assert (first.status_code, second.status_code) == (200, 200)
-    numbers = [Page(a.get_data(as_text=True)).text_of("order-number") for a in (first, second)]
-    assert numbers[0] == numbers[1]
+    assert (first.status_code, second.status_code) == (303, 303)
+    assert first.headers["Location"] == second.headers["Location"]
     assert rows(Order) == 1 and rows(Notification) == 2
     assert stock("COLA") == 49
     assert db.session.scalar(select(Customer.total_orders)) == 1
@@ -490,4 +555,4 @@ def test_with_csrf_on_a_post_without_the_token_is_refused_and_creates_nothing(
     assert (forged.status_code, forged_cart.status_code) == (400, 400)
     assert forged_cart.get_json()["success"] is False
     assert state == (NOTHING, {"BRG-CHEESE": 2})
-    assert real.status_code == 200 and rows(Order) == 1
+    assert real.status_code == 303 and rows(Order) == 1

@@ -10,8 +10,8 @@ from shop.services.customer_import import import_customers
 from tests.conftest import make_test_app
 from tests.factories import Factories
 
-FORM = {"name": "Budi", "phone": "081234567890", "address": "Jl. A", "idempotency_key":
-        "page-key-123456"}
+FORM = {"name": "Budi", "phone": "081234567890", "address": "Jl. A", "district": "Gambir",
+        "city": "Jakarta Pusat", "province": "DKI Jakarta", "idempotency_key": "page-key-123456"}
 
 
 def orders() -> int:
@@ -22,7 +22,7 @@ def test_page_key_reused_with_other_details_says_so_and_offers_a_fresh_key(clien
     store = make.store("warung")
     make.product(store, "TEH", "5000")
     client.post("/store/warung/cart", data={"code": "TEH", "qty": "1", "action": "add"})
-    assert client.post("/store/warung/checkout", data=FORM).status_code == 200
+    assert client.post("/store/warung/checkout", data=FORM).status_code == 303
     client.post("/store/warung/cart", data={"code": "TEH", "qty": "2", "action": "add"})
 
     # Back, change the phone, send the same page again: not the same checkout any more.
@@ -35,7 +35,7 @@ def test_page_key_reused_with_other_details_says_so_and_offers_a_fresh_key(clien
     assert orders() == 1
     fresh = client.post("/store/warung/checkout", data={
         **FORM, "phone": "082987654321", "idempotency_key": new_key.group(1)})
-    assert fresh.status_code == 200 and orders() == 2
+    assert fresh.status_code == 303 and orders() == 2
 
 
 def test_redirect_target_with_a_line_break_goes_back_to_the_store(client, make):

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from ...errors import ShopError
 from ...extensions import db
 from ...models import Channel, Order, Store
+from ...services.addresses import PROVINCES
 from ...services.checkout import CheckoutRequest, place_order
 from ...services.order_edits import OPEN_STATUSES, edit_order
 from ...services.order_search import customer_choices, scope_stores
@@ -24,8 +25,10 @@ from .base import current_scope
 from .orders_actions import order_or_404, run_operation
 
 #: Fields of the edit form that edit_order takes as they are posted.
-EDIT_FIELDS = ("recipient_name", "recipient_phone", "shipping_address", "courier",
-               "payment_method", "notes", "admin_notes", "discount", "shipping_fee")
+EDIT_FIELDS = ("recipient_name", "recipient_phone", "shipping_address", "shipping_district",
+               "shipping_city", "shipping_province", "shipping_postal_code", "courier",
+               "payment_method", "notes", "admin_notes", "discount", "shipping_fee",
+               "confirm_shipping_fee")
 NEW_LINES = 3
 MANUAL_LINES = 6
 
@@ -112,7 +115,7 @@ class OrderEditMixin:
 
     def _edit_page(self, order: Order, form: MultiDict | None, error: ShopError | None):
         values = form if form is not None else {
-            name: getattr(order, name) for name in EDIT_FIELDS}
+            name: getattr(order, name, None) for name in EDIT_FIELDS}
         if form is None:  # the number as people write it; edit_order normalizes it again
             values["recipient_phone"] = local_phone(order.recipient_phone)
         query = request.args.get("customer_q", "")
@@ -120,7 +123,7 @@ class OrderEditMixin:
             "admin/orders/edit.html", order=order, values=values, rows=item_rows(order, form),
             products=list_catalog(order.store), error=error,
             errors=error.fields if error else {}, money_editable=order.status in OPEN_STATUSES,
-            final=order.is_final(),
+            final=order.is_final(), provinces=PROVINCES,
             customer_q=query, customers=customer_choices(order.store_id, query))
 
     @expose("/<order_id>/customer", methods=["POST"])

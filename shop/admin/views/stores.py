@@ -17,6 +17,7 @@ from ...extensions import db
 from ...models import Store
 from ...services import stores_admin
 from ...services.phones import local_phone
+from ...services.shipping_fees import courier_choices
 from ...services.uploads import delete_image, save_image
 from ...unit_of_work import commit
 from ...uploads import upload_url
@@ -55,6 +56,12 @@ class StoreForm(BaseForm):
         ("holder", "Atas nama")))
     couriers = LinesField("Kurir yang ditawarkan", description="Satu kurir per baris; "
                           "kosong: pembeli menulis sendiri.")
+    shipping_rates = RowsField(
+        "Ongkos kirim per kurir", blank_rows=2,
+        hint="Kurir tanpa ongkos di sini: 'ongkir dikonfirmasi admin' (Anda isi ongkosnya di "
+             "pesanan, pelanggan dikabari). Ongkos 0: gratis ongkir.",
+        columns=(("courier", "Kurir (dari daftar di atas)"), ("fee", "Ongkos (Rp)"),
+                 ("free_from", "Gratis mulai belanja (Rp, opsional)")))
     admin_whatsapp = LinesField("Nomor WhatsApp admin (notifikasi pesanan baru)",
                                 description="Satu nomor per baris.")
     is_active = BooleanField("Aktif", default=True)
@@ -77,6 +84,11 @@ def _accounts(view, context, model, name) -> Markup:
         else Markup("-")
 
 
+def _rates(view, context, model, name) -> str:
+    labels = dict(courier_choices(model))
+    return "; ".join(labels[c] for c in model.couriers or () if c in labels) or "-"
+
+
 def _lines(view, context, model, name) -> str:
     items = getattr(model, name) or []
     if name == "admin_whatsapp":
@@ -94,19 +106,20 @@ class StoreView(SecureMixin, CleanSearchMixin, ModelView):
     edit_template = "admin/stores/edit.html"
     column_list = ("logo", "slug", "name", "whatsapp", "timezone", "is_active")
     column_details_list = ("slug", "name", "whatsapp", "address", "logo", "timezone",
-                           "bank_accounts", "e_wallets", "couriers", "admin_whatsapp",
-                           "is_active", "created_at", "updated_at")
+                           "bank_accounts", "e_wallets", "couriers", "shipping_rates",
+                           "admin_whatsapp", "is_active", "created_at", "updated_at")
     column_labels = {"logo": "Logo", "slug": "Slug", "name": "Nama", "whatsapp": "WhatsApp",
                      "timezone": "Zona waktu", "is_active": "Aktif", "address": "Alamat",
                      "bank_accounts": "Rekening bank", "e_wallets": "E-wallet",
                      "couriers": "Kurir", "admin_whatsapp": "WhatsApp admin",
+                     "shipping_rates": "Ongkos kirim",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_searchable_list = ("slug", "name")
     column_default_sort = "id"
     column_formatters = {
         "logo": _logo, "whatsapp": lambda v, c, m, n: local_phone(m.whatsapp),
         "bank_accounts": _accounts, "e_wallets": _accounts, "couriers": _lines,
-        "admin_whatsapp": _lines,
+        "admin_whatsapp": _lines, "shipping_rates": _rates,
     }
     column_formatters_detail = {**column_formatters, **DETAIL_FORMATTERS}
     form = StoreForm
@@ -137,6 +150,7 @@ class StoreView(SecureMixin, CleanSearchMixin, ModelView):
         values = {name: form[name].data for name in FORM_FIELDS}
         values["bank_accounts"] = form.bank_accounts.as_dicts()
         values["e_wallets"] = form.e_wallets.as_dicts()
+        values["shipping_rates"] = form.shipping_rates.as_dicts()
         try:
             upload = form.logo_file.data
             if upload is not None and getattr(upload, "filename", ""):
