@@ -21,6 +21,12 @@ DEMO_STORE = {
     "address": "Jl. Gajah Mada No. 8, Jakarta Barat", "timezone": "Asia/Jakarta",
     "bank_accounts": [{"bank": "BCA", "number": "1234567890", "holder": "Burger China"}],
     "couriers": ["JNE Regular", "SiCepat REG", "GoSend Instant", "Ambil di Toko"],
+    # GoSend has no rate: its fee depends on the distance, so an admin confirms it.
+    "shipping_rates": [
+        {"courier": "JNE Regular", "fee": "15000.00", "free_from": "150000.00"},
+        {"courier": "SiCepat REG", "fee": "12000.00", "free_from": None},
+        {"courier": "Ambil di Toko", "fee": "0.00", "free_from": None},
+    ],
 }
 #: code, name, category, price, stock (None: made to order), description
 DEMO_PRODUCTS = [
@@ -44,6 +50,8 @@ def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
         store = Store(**DEMO_STORE)
         db.session.add(store)
         db.session.flush()
+    if not store.shipping_rates:  # a demo store made before shipping fees existed
+        store.shipping_rates = DEMO_STORE["shipping_rates"]
     known = set(db.session.scalars(select(Product.code).where(Product.store_id == store.id)))
     for code, name, category, price, stock, description in DEMO_PRODUCTS:
         if code not in known:
