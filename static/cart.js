@@ -29,6 +29,8 @@
     if (!status) { return; }
     status.className = "added " + (ok ? "ok" : "error");
     status.textContent = text;
+    // Keep it in sight: the page's scroll-padding leaves room for the fixed cart bar.
+    if (status.scrollIntoView) { status.scrollIntoView({block: "nearest"}); }
   }
 
   function update(data) {
