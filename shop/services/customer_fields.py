@@ -23,6 +23,7 @@ READ_ONLY = frozenset({
 #: One-line and multi-line texts: label, length limit, multi-line.
 TEXTS = {
     "address": ("Alamat", 1000, True),
+    "district": ("Kecamatan", 100, False),
     "city": ("Kota", 100, False),
     "province": ("Provinsi", 100, False),
     "postal_code": ("Kode pos", 20, False),

@@ -39,10 +39,12 @@ BADGES = {"walk-in": "secondary", "member": "info", "vip": "warning", "active": 
           "inactive": "secondary", "blocked": "danger", "Bronze": "secondary",
           "Silver": "light", "Gold": "warning", "Platinum": "dark"}
 #: The form's fields, as crm.create_customer and update_customer name them.
-FORM_FIELDS = ("name", "phone", "email", "address", "city", "province", "postal_code", "type",
+FORM_FIELDS = ("name", "phone", "email", "address", "district", "city", "province",
+               "postal_code", "type",
                "status", "membership_level", "discount", "birth_date", "gender", "notes",
                "partner_id")
-EXPORT_COLUMNS = ("id", "store", "name", "phone", "email", "address", "city", "province",
+EXPORT_COLUMNS = ("id", "store", "name", "phone", "email", "address", "district", "city",
+                  "province",
                   "postal_code", "type", "status", "membership_level", "discount", "points",
                   "total_orders", "total_purchases", "total_spent", "last_visit", "birth_date",
                   "gender", "notes", "partner_id", "is_active", "created_at")
@@ -74,6 +76,7 @@ class CustomerForm(BaseForm):
     phone = StringField("Nomor HP / WhatsApp", validators=[InputRequired("Wajib diisi.")])
     email = StringField("Email")
     address = TextAreaField("Alamat")
+    district = StringField("Kecamatan")
     city = StringField("Kota")
     province = StringField("Provinsi")
     postal_code = StringField("Kode pos")
