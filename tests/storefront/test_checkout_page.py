@@ -556,3 +556,20 @@ def test_with_csrf_on_a_post_without_the_token_is_refused_and_creates_nothing(
     assert forged_cart.get_json()["success"] is False
     assert state == (NOTHING, {"BRG-CHEESE": 2})
     assert real.status_code == 303 and rows(Order) == 1
+
+
+def test_in_english_the_shoppers_whatsapp_text_is_english(client, burger):
+    client.get(CHECKOUT + "?lang=en")
+    add(client, "FRIES", 1)
+
+    page = Page(placed(client).get_data(as_text=True))
+
+    text = unquote(page.ids["whatsapp-button"]["href"].split("?text=", 1)[1])
+    order = db.session.scalar(select(Order))
+    assert text.splitlines()[0] == f"Hello Burger China, I have just placed order #{order.number}."
+    for line in ("Shipping: to be confirmed by the store", "Total: Rp 15.000",
+                 f"Address: {BUDI_ADDRESS}", "Courier: JNE Regular",
+                 f"Track the order: https://shop.test/track/{order.id}"):
+        assert line in text.splitlines(), line
+    assert "Thank you! We have received your order." in page.text_of("thanks")
+    assert order.locale == "en"
