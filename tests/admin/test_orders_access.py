@@ -247,5 +247,6 @@ def test_the_detail_page_costs_the_same_statements_whatever_the_order_holds(
     with count_queries() as lots:
         assert admin.get(f"/admin/order/details/?id={big.id}").status_code == 200
     # the admin, its stores, the order with store and customer, items, events, payments,
-    # shipments, notifications, the edited templates their texts are rendered from
-    assert len(counted(few)) == len(counted(lots)) == 9
+    # shipments, notifications, the edited templates their texts are rendered from, the
+    # customers' change requests
+    assert len(counted(few)) == len(counted(lots)) == 10
