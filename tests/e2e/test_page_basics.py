@@ -232,6 +232,23 @@ def fill_cart(page: Page, shop: Shop) -> None:
         assert answer.ok, answer.text()
 
 
+def open_error_page(page: Page, shop: Shop) -> None:
+    """The error page: a cart form posted with a stale CSRF token (a page left open too long)
+    answers 400 with a way back."""
+    page.goto(shop.store_path)
+    with page.expect_navigation() as navigation:
+        page.evaluate("""path => {
+          const form = Object.assign(document.createElement("form"),
+                                     {method: "post", action: path});
+          form.innerHTML = '<input type="hidden" name="csrf_token" value="stale">' +
+            '<input type="hidden" name="code" value="COLA">';
+          document.body.append(form);
+          form.submit();
+        }""", f"{shop.store_path}/cart")
+    assert navigation.value is not None and navigation.value.status == 400
+    page.wait_for_load_state("load", timeout=TIMEOUT_MS)
+
+
 def audit(page: Page, target: ShopperPage, address: str | None) -> list[str]:
     """The problems of the page as it is now, plus what its frame is missing."""
     problems = list(page.evaluate(AUDIT_JS))
@@ -262,9 +279,9 @@ def visit(page: Page, shop: Shop, target: ShopperPage) -> None:
 
 
 def test_every_shopper_page_meets_the_basics_at_each_width(shop: Shop, pages: Pages, demo):
-    """Store, checkout (empty and with two products), chat, tracking and 404, in Indonesian
-    and English, at 360, 390 and 1280 px (one test, so the screenshots of every width stay):
-    every problem of every page is listed at once."""
+    """Store, checkout (empty and with two products), chat, tracking, in Indonesian and
+    English, the 404 and the error page, at 360, 390 and 1280 px (one test, so the screenshots
+    of every width stay): every problem of every page is listed at once."""
     found: dict[str, list[str]] = {}
     for width in WIDTHS:
         page = open_at(pages, width)
@@ -279,6 +296,12 @@ def test_every_shopper_page_meets_the_basics_at_each_width(shop: Shop, pages: Pa
             problems = audit(page, target, demo["address"])
             if problems:
                 found[f"{target.name} at {width}px"] = problems
+        page.context.clear_cookies()
+        open_error_page(page, shop)
+        pages.screenshot(page, f"{width}-error-id")
+        problems = audit(page, ShopperPage("error-id", "", of_store=False), None)
+        if problems:
+            found[f"error-id at {width}px"] = problems
     assert found == {}, "\n".join(
         f"{name}:\n  " + "\n  ".join(problems) for name, problems in found.items())
     assert pages.errors == []

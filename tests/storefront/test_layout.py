@@ -113,3 +113,24 @@ def test_a_page_without_a_store_keeps_the_plain_footer(client, burger):
     assert "store-address" not in footer and "wa.me" not in footer
     assert 'href="?lang=en"' in footer
     assert header_of(html).strip() == ""
+
+
+def test_the_language_switch_keeps_the_page_s_query(client, burger):
+    footer = footer_of(client.get("/store/burgerchina?q=burger").get_data(as_text=True))
+
+    assert 'href="?q=burger&amp;lang=en"' in footer
+    assert 'href="?q=burger&amp;lang=id"' in footer
+
+
+def test_the_error_page_keeps_the_plain_footer_and_one_h1(client, burger, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        answer = client.post("/store/burgerchina/cart", data={"code": "COLA", "qty": 1},
+                             headers={"Referer": "http://localhost/store/burgerchina"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+    assert answer.status_code == 400
+    html = answer.get_data(as_text=True)
+    assert len(re.findall(r"<h1[ >]", html)) == 1
+    assert "favicon.svg" in html and "wa.me" not in footer_of(html)
