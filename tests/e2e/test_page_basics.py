@@ -249,6 +249,24 @@ def open_error_page(page: Page, shop: Shop) -> None:
     page.wait_for_load_state("load", timeout=TIMEOUT_MS)
 
 
+def order_from_checkout(page: Page, shop: Shop) -> None:
+    """Fill the checkout (by the fields' names) with CART and send it: the browser lands on
+    the order's tracking page with its thank-you banner."""
+    fill_cart(page, shop)
+    page.goto(f"{shop.store_path}/checkout")
+    form = page.locator("form:has(textarea[name=address])")
+    for name, value in (("name", "Siti Rahma"), ("phone", "081234567890"),
+                        ("address", "Jl. Kebon Jeruk No. 5"), ("district", "Kebon Jeruk"),
+                        ("city", "Jakarta Barat")):
+        form.locator(f"[name={name}]").fill(value)
+    form.locator("select[name=province]").select_option(index=1)
+    form.locator("input[name=courier]").first.check()
+    form.locator("input[name=payment_method][value=bank_transfer]").check()
+    with page.expect_navigation(url="**/track/**"):
+        form.locator("button[type=submit]").click()
+    page.wait_for_load_state("load", timeout=TIMEOUT_MS)
+
+
 def audit(page: Page, target: ShopperPage, address: str | None) -> list[str]:
     """The problems of the page as it is now, plus what its frame is missing."""
     problems = list(page.evaluate(AUDIT_JS))
@@ -279,8 +297,9 @@ def visit(page: Page, shop: Shop, target: ShopperPage) -> None:
 
 
 def test_every_shopper_page_meets_the_basics_at_each_width(shop: Shop, pages: Pages, demo):
-    """Store, checkout (empty and with two products), chat, tracking, in Indonesian and
-    English, the 404 and the error page, at 360, 390 and 1280 px (one test, so the screenshots
+    """Store, checkout (empty and with two products), chat, tracking (and the one right after
+    ordering, with its thank-you banner), in Indonesian and English, the 404 and the error
+    page, at 360, 390 and 1280 px (one test, so the screenshots
     of every width stay): every problem of every page is listed at once."""
     found: dict[str, list[str]] = {}
     for width in WIDTHS:
@@ -296,6 +315,12 @@ def test_every_shopper_page_meets_the_basics_at_each_width(shop: Shop, pages: Pa
             problems = audit(page, target, demo["address"])
             if problems:
                 found[f"{target.name} at {width}px"] = problems
+        page.context.clear_cookies()
+        order_from_checkout(page, shop)
+        pages.screenshot(page, f"{width}-tracking-thanks-id")
+        problems = audit(page, ShopperPage("tracking-thanks-id", ""), demo["address"])
+        if problems:
+            found[f"tracking-thanks-id at {width}px"] = problems
         page.context.clear_cookies()
         open_error_page(page, shop)
         pages.screenshot(page, f"{width}-error-id")
