@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -182,7 +183,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
-        message = "Sesi halaman habis. Muat ulang halaman lalu coba lagi."
+        message = gettext("Sesi halaman habis. Muat ulang halaman lalu coba lagi.")
         if wants_json():
             return jsonify({"success": False, "error": message, "code": "csrf"}), 400
         back = request.referrer if _same_site(request.referrer) else None
@@ -191,13 +192,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         if error.code == 413:
-            message = "Berkas terlalu besar. Foto maksimal 5 MB, kirim sedikit-sedikit."
+            message = gettext("Berkas terlalu besar. Foto maksimal 5 MB, kirim sedikit-sedikit.")
             if wants_json():
                 return jsonify({"success": False, "error": message, "code": "too_large"}), 413
             back = request.referrer if _same_site(request.referrer) else None
             return render_template("error.html", message=message, status=413, back=back), 413
         if error.code == 429:
-            message = "Terlalu banyak permintaan. Silakan coba lagi sebentar lagi."
+            message = gettext("Terlalu banyak permintaan. Silakan coba lagi sebentar lagi.")
             if wants_json():
                 body = {"success": False, "error": message, "code": "rate_limited"}
                 return jsonify(body), 429
@@ -214,7 +215,7 @@ def register_error_handlers(app: Flask) -> None:
     def handle_bug(error: Exception):
         db.session.rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
-        message = "Maaf, terjadi kesalahan di server. Silakan coba lagi."
+        message = gettext("Maaf, terjadi kesalahan di server. Silakan coba lagi.")
         if wants_json():
             return jsonify({"success": False, "error": message, "code": "server_error"}), 500
         try:

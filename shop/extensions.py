@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,7 +32,11 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
 
 
-def select_locale() -> str:
-    """Indonesian by default; English when asked for with ?lang=en or the lang cookie."""
+def select_locale() -> str | None:
+    """Indonesian by default; English when asked for with ?lang=en or the lang cookie (pages
+    and the JSON API alike). Outside a request (jobs, the CLI) None: Flask-Babel's default
+    locale, Indonesian; messages to customers pick their language themselves."""
+    if not has_request_context():
+        return None
     wanted = request.args.get("lang") or request.cookies.get("lang")
     return "en" if wanted == "en" else "id"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from ..errors import InvalidInput
 from .validation import clean_text
 
@@ -38,26 +40,26 @@ class AddressParts:
 
 def clean_province(value) -> str | None:
     """One of PROVINCES (any letter case), or None. Raises InvalidInput."""
-    text = clean_text(value, field="province", label="Provinsi", limit=PART_MAX,
+    text = clean_text(value, field="province", label=_("Provinsi"), limit=PART_MAX,
                       multiline=False)
     if text is None:
         return None
     name = _PROVINCE_BY_KEY.get(" ".join(text.split()).casefold())
     if name is None:
-        raise InvalidInput("Provinsi tidak dikenal.",
-                           fields={"province": "Pilih provinsi dari daftar."})
+        raise InvalidInput(_("Provinsi tidak dikenal."),
+                           fields={"province": _("Pilih provinsi dari daftar.")})
     return name
 
 
 def clean_postal_code(value) -> str | None:
     """Five digits, the first not 0 (Indonesian kode pos), or None. Raises InvalidInput."""
-    text = clean_text(value, field="postal_code", label="Kode pos", limit=PART_MAX,
+    text = clean_text(value, field="postal_code", label=_("Kode pos"), limit=PART_MAX,
                       multiline=False)
     if text is None:
         return None
     if not POSTAL_CODE.fullmatch(text):
-        raise InvalidInput("Kode pos tidak valid.",
-                           fields={"postal_code": "Kode pos terdiri dari 5 angka."})
+        raise InvalidInput(_("Kode pos tidak valid."),
+                           fields={"postal_code": _("Kode pos terdiri dari 5 angka.")})
     return text
 
 
@@ -67,12 +69,12 @@ def clean_address_parts(district, city, province, postal_code, *,
     error is reported at once; district, city and province are required when `required`.
     Raises InvalidInput."""
     checks = {
-        "district": lambda: clean_text(district, field="district", label="Kecamatan",
+        "district": lambda: clean_text(district, field="district", label=_("Kecamatan"),
                                        required=required, limit=PART_MAX, multiline=False),
-        "city": lambda: clean_text(city, field="city", label="Kota/Kabupaten",
+        "city": lambda: clean_text(city, field="city", label=_("Kota/Kabupaten"),
                                    required=required, limit=PART_MAX, multiline=False),
         "province": lambda: _required(clean_province(province), required, "province",
-                                      "Provinsi"),
+                                      _("Provinsi")),
         "postal_code": lambda: clean_postal_code(postal_code),
     }
     values: dict = {}
@@ -91,7 +93,8 @@ def clean_address_parts(district, city, province, postal_code, *,
 
 def _required(value: str | None, required: bool, field: str, label: str) -> str | None:
     if required and value is None:
-        raise InvalidInput(f"{label} wajib diisi.", fields={field: "Wajib diisi."})
+        raise InvalidInput(_("%(label)s wajib diisi.", label=label),
+                           fields={field: _("Wajib diisi.")})
     return value
 
 

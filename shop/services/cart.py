@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from ..errors import InvalidInput
 from ..models import Product, Store
 from .stores import products_by_code
@@ -72,18 +74,19 @@ def add_to_cart(store: Store, cart: dict[str, int], code: str, qty) -> dict[str,
     amount = clean_quantity(qty)
     product = products_by_code(store, [code]).get(code) if is_product_code(code) else None
     if product is None or not product.is_active:
-        raise InvalidInput("Produk tidak tersedia.", fields={"code": "Produk tidak tersedia."})
+        raise InvalidInput(_("Produk tidak tersedia."),
+                           fields={"code": _("Produk tidak tersedia.")})
     new_qty = clean_quantity(cart.get(code, 0) + amount)
     _check_stock(product, new_qty)
     if code not in cart and len(cart) >= MAX_LINES:
-        raise InvalidInput(f"Maksimal {MAX_LINES} produk per pesanan.")
+        raise InvalidInput(_("Maksimal %(max)s produk per pesanan.", max=MAX_LINES))
     return {**cart, code: new_qty}
 
 
 def set_cart_quantity(store: Store, cart: dict[str, int], code: str, qty) -> dict[str, int]:
     """Change a line's quantity; 0 removes it. Raises InvalidInput or OutOfStock."""
     if code not in cart:
-        raise InvalidInput("Produk tidak ada di keranjang.")
+        raise InvalidInput(_("Produk tidak ada di keranjang."))
     if str(qty).strip() == "0":
         return remove_from_cart(cart, code)
     new_qty = clean_quantity(qty)
@@ -119,6 +122,6 @@ def _check_stock(product: Product, qty: int) -> None:
         if product.stock <= 0:
             raise out_of_stock([product.name])
         raise InvalidInput(
-            f"Stok {product.name} tinggal {product.stock}.",
-            fields={"qty": f"Maksimal {product.stock}."},
+            _("Stok %(name)s tinggal %(stock)s.", name=product.name, stock=product.stock),
+            fields={"qty": _("Maksimal %(max)s.", max=product.stock)},
         )

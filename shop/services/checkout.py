@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -161,7 +162,7 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
         **_buyer_checks(store, req, rules),
         "payment_method": lambda: clean_payment_method(
             req.payment_method or rules.default_payment_method(store), rules.payment_methods),
-        "notes": lambda: clean_text(req.notes, field="notes", label="Catatan"),
+        "notes": lambda: clean_text(req.notes, field="notes", label=_("Catatan")),
         "cart": lambda: clean_cart(req.items),
         "idempotency_key": lambda: clean_idempotency_key(req.idempotency_key),
     }
@@ -173,7 +174,7 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
             first = first or error
             errors.update(error.fields or {name: error.message})
     if first is not None:
-        message = first.message if len(errors) == 1 else "Periksa kembali isian yang ditandai."
+        message = first.message if len(errors) == 1 else _("Periksa kembali isian yang ditandai.")
         raise InvalidInput(message, fields=errors)
     return CleanCheckout(**values)
 
@@ -188,7 +189,7 @@ def _buyer_checks(store: Store, req: CheckoutRequest, rules: ChannelRules) -> di
         return {
             "name": lambda: clean_name(req.name),
             "phone": lambda: normalize_phone(req.phone),
-            "address": lambda: clean_text(req.address, field="address", label="Alamat",
+            "address": lambda: clean_text(req.address, field="address", label=_("Alamat"),
                                           required=rules.address_required),
             "email": lambda: clean_email(req.email),
             "courier": lambda: clean_courier(store, req.courier),
@@ -199,7 +200,7 @@ def _buyer_checks(store: Store, req: CheckoutRequest, rules: ChannelRules) -> di
     if shop is None:
         raise ValueError(f"channel {req.channel} needs the dealer shop that buys")
     if shop.store_id != store.id or not shop.is_active:
-        raise NotAllowed("Toko ini tidak dapat memesan dari distributor ini.")
+        raise NotAllowed(_("Toko ini tidak dapat memesan dari distributor ini."))
     address = ", ".join(part for part in (shop.address, shop.city, shop.province) if part)
     return {"name": lambda: shop.name, "phone": lambda: shop.phone,
             "address": lambda: address, "email": lambda: None, "courier": lambda: None,
@@ -212,8 +213,8 @@ def clean_idempotency_key(raw) -> str | None:
         return None
     if not isinstance(raw, str) or not KEY_PATTERN.fullmatch(raw):
         raise InvalidInput(
-            "idempotency_key tidak valid.",
-            fields={"idempotency_key": "8-64 huruf, angka atau _ . : -"},
+            _("idempotency_key tidak valid."),
+            fields={"idempotency_key": _("8-64 huruf, angka atau _ . : -")},
         )
     return raw
 
@@ -230,14 +231,14 @@ def price_cart(store: Store, cart: dict[str, int], shop: Shop | None = None) -> 
     unknown = [code for code in cart if code not in found]
     if unknown:
         raise InvalidInput(
-            "Produk tidak ditemukan di toko ini: " + ", ".join(unknown) + ".",
-            fields={"items": "Produk tidak ditemukan: " + ", ".join(unknown)},
+            _("Produk tidak ditemukan di toko ini: %(codes)s.", codes=", ".join(unknown)),
+            fields={"items": _("Produk tidak ditemukan: %(codes)s", codes=", ".join(unknown))},
         )
     inactive = [found[c].name for c in cart if not found[c].is_active]
     if inactive:
         raise InvalidInput(
-            "Produk tidak lagi dijual: " + ", ".join(inactive) + ".",
-            fields={"items": "Tidak lagi dijual: " + ", ".join(inactive)},
+            _("Produk tidak lagi dijual: %(names)s.", names=", ".join(inactive)),
+            fields={"items": _("Tidak lagi dijual: %(names)s", names=", ".join(inactive))},
         )
     check_months([(found[c].name, found[c].billing, q) for c, q in cart.items()])
     short = [found[c].name for c, q in cart.items() if found[c].stock is not None
@@ -263,8 +264,10 @@ def check_months(lines: list[tuple[str, Billing, int]]) -> None:
              if billing == Billing.MONTHLY and not 1 <= qty <= MAX_MONTHS]
     if wrong:
         raise InvalidInput(
-            f"Durasi {', '.join(wrong)} harus 1 sampai {MAX_MONTHS} bulan.",
-            fields={"items": f"Durasi 1 sampai {MAX_MONTHS} bulan: " + ", ".join(wrong)},
+            _("Durasi %(names)s harus 1 sampai %(max)s bulan.", names=", ".join(wrong),
+              max=MAX_MONTHS),
+            fields={"items": _("Durasi 1 sampai %(max)s bulan: %(names)s", max=MAX_MONTHS,
+                               names=", ".join(wrong))},
             max_months=MAX_MONTHS, products=wrong,
         )
 
@@ -411,8 +414,8 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
     ).scalars().all()
     if not _same_checkout(order, items, req):
         raise IdempotencyKeyReused(
-            "idempotency_key sudah dipakai untuk pesanan lain.",
-            fields={"idempotency_key": "Sudah dipakai untuk pesanan lain."},
+            _("idempotency_key sudah dipakai untuk pesanan lain."),
+            fields={"idempotency_key": _("Sudah dipakai untuk pesanan lain.")},
         )
     customer = db.session.get(Customer, order.customer_id) if order.customer_id else None
     lines = [

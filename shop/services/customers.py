@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from ..errors import CustomerBlocked, InvalidInput, NotFound
@@ -32,11 +33,12 @@ class CustomerSummary:
 
 def clean_name(raw: str | None, *, field: str = "name") -> str:
     """A trimmed, required one-line name of sane length. Raises InvalidInput."""
-    name = " ".join(check_characters(raw or "", field=field, label="Nama").split())
+    name = " ".join(check_characters(raw or "", field=field, label=_("Nama")).split())
     if not name:
-        raise InvalidInput("Nama wajib diisi.", fields={field: "Wajib diisi."})
+        raise InvalidInput(_("Nama wajib diisi."), fields={field: _("Wajib diisi.")})
     if len(name) > MAX_NAME:
-        raise InvalidInput("Nama terlalu panjang.", fields={field: f"Maksimal {MAX_NAME} huruf."})
+        raise InvalidInput(_("Nama terlalu panjang."),
+                           fields={field: _("Maksimal %(limit)s huruf.", limit=MAX_NAME)})
     return name
 
 
@@ -44,15 +46,17 @@ def clean_email(raw: str | None, *, field: str = "email") -> str | None:
     """A valid email address in lower case, or None when empty. Raises InvalidInput."""
     from email_validator import EmailNotValidError, validate_email
 
-    text = check_characters(raw or "", field=field, label="Email").strip()
+    text = check_characters(raw or "", field=field, label=_("Email")).strip()
     if not text:
         return None
     try:
         valid = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
-        raise InvalidInput("Email tidak valid.", fields={field: "Email tidak valid."}) from None
+        raise InvalidInput(_("Email tidak valid."), fields={field: _("Email tidak valid.")}) \
+            from None
     if len(valid.normalized) > MAX_EMAIL:
-        raise InvalidInput("Email terlalu panjang.", fields={field: "Email terlalu panjang."})
+        raise InvalidInput(_("Email terlalu panjang."),
+                           fields={field: _("Email terlalu panjang.")})
     return valid.normalized.lower()
 
 
@@ -105,8 +109,8 @@ def upsert_checkout_customer(
     }).one_or_none()
     if row is None:
         raise CustomerBlocked(
-            "Nomor ini tidak dapat memesan di toko ini. Silakan hubungi toko.",
-            fields={"phone": "Nomor diblokir oleh toko."},
+            _("Nomor ini tidak dapat memesan di toko ini. Silakan hubungi toko."),
+            fields={"phone": _("Nomor diblokir oleh toko.")},
         )
     return CustomerSummary(id=row.id, name=row.name, phone=row.phone,
                            total_orders=row.total_orders, public_id=row.public_id)
@@ -123,5 +127,5 @@ def get_store_customer(store_id: int, customer_id: int) -> Customer:
     """A customer of the given store. Raises NotFound."""
     customer = db.session.get(Customer, customer_id)
     if customer is None or customer.store_id != store_id:
-        raise NotFound("Pelanggan tidak ditemukan.")
+        raise NotFound(_("Pelanggan tidak ditemukan."))
     return customer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, or_, select, update
 
 from ..errors import OutOfStock
@@ -97,8 +98,8 @@ def merge_wanted(wanted: Iterable[tuple[int, int, str]]) -> tuple[dict[int, int]
 def out_of_stock(names: list[str]) -> OutOfStock:
     """The error listing every product that has too little stock."""
     return OutOfStock(
-        "Stok tidak cukup untuk: " + ", ".join(names) + ".",
-        fields={"items": "Stok tidak cukup: " + ", ".join(names)},
+        _("Stok tidak cukup untuk: %(names)s.", names=", ".join(names)),
+        fields={"items": _("Stok tidak cukup: %(names)s", names=", ".join(names))},
         items=names,
     )
 

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from flask_babel import gettext as _
+
 from ..errors import InvalidInput
 
 CENT = Decimal("0.01")
@@ -15,21 +17,25 @@ MAX_AMOUNT = Decimal("9999999999999.99")  # Numeric(15, 2)
 THOUSANDS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 
 
-def to_money(value, *, field: str = "amount", label: str = "Jumlah") -> Decimal:
+def to_money(value, *, field: str = "amount", label: str | None = None) -> Decimal:
     """Parse an amount given as Decimal, int or text, written the Indonesian way ("Rp 10.000",
     "1.500,50") or plainly ("10000.50"). Floats are refused. Raises InvalidInput."""
     if isinstance(value, float | bool):
-        raise InvalidInput(f"{label} tidak valid.", fields={field: "Tulis sebagai angka."})
+        raise _not_an_amount(label, field, _("Tulis sebagai angka."))
     text = _plain_number(str(value if value is not None else ""))
     try:
         amount = Decimal(text) if text else ZERO
     except InvalidOperation:
-        raise InvalidInput(
-            f"{label} tidak valid.", fields={field: "Tulis sebagai angka."}
-        ) from None
+        raise _not_an_amount(label, field, _("Tulis sebagai angka.")) from None
     if not amount.is_finite() or amount < 0 or amount > MAX_AMOUNT:
-        raise InvalidInput(f"{label} tidak valid.", fields={field: "Harus 0 atau lebih."})
+        raise _not_an_amount(label, field, _("Harus 0 atau lebih."))
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _not_an_amount(label: str | None, field: str, hint: str) -> InvalidInput:
+    """The refusal of an amount; the label defaults to "Jumlah" in the request's language."""
+    return InvalidInput(_("%(label)s tidak valid.", label=label or _("Jumlah")),
+                        fields={field: hint})
 
 
 def _plain_number(text: str) -> str:
@@ -89,7 +95,7 @@ def line_subtotal(unit_price: Decimal, qty: int, discount: Decimal = ZERO) -> De
     gross = (unit_price * qty).quantize(CENT)
     if discount < 0 or discount > gross:
         raise InvalidInput(
-            "Diskon item melebihi harga item.", fields={"items": "Diskon item terlalu besar."}
+            _("Diskon item melebihi harga item."), fields={"items": _("Diskon item terlalu besar.")}
         )
     return gross - discount
 
@@ -101,14 +107,14 @@ def compute_totals(
     subtotal = sum((line_subtotal(ln.unit_price, ln.qty, ln.discount) for ln in lines), ZERO)
     if discount < 0 or discount > subtotal:
         raise InvalidInput(
-            "Diskon tidak boleh melebihi subtotal.",
-            fields={"discount": f"Maksimal {format_rupiah(subtotal)}."},
+            _("Diskon tidak boleh melebihi subtotal."),
+            fields={"discount": _("Maksimal %(amount)s.", amount=format_rupiah(subtotal))},
         )
     if shipping_fee < 0:
         raise InvalidInput(
-            "Ongkos kirim tidak valid.", fields={"shipping_fee": "Harus 0 atau lebih."}
+            _("Ongkos kirim tidak valid."), fields={"shipping_fee": _("Harus 0 atau lebih.")}
         )
     total = subtotal - discount + shipping_fee
     if total > MAX_AMOUNT:
-        raise InvalidInput("Total pesanan terlalu besar.")
+        raise InvalidInput(_("Total pesanan terlalu besar."))
     return Totals(subtotal=subtotal, discount=discount, shipping_fee=shipping_fee, total=total)

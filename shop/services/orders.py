@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -33,7 +34,7 @@ def get_order(order_id: str, *, store: Store | None = None) -> Order:
     """An order by its id (optionally of one store). Raises NotFound."""
     order = db.session.get(Order, order_id) if len(order_id) <= 32 else None
     if order is None or (store is not None and order.store_id != store.id):
-        raise NotFound("Pesanan tidak ditemukan.")
+        raise NotFound(_("Pesanan tidak ditemukan."))
     return order
 
 
@@ -120,15 +121,17 @@ def _parse(enum_class, value, allowed, field: str):
         return enum_class(value)
     except ValueError:
         raise TransitionRefused(
-            f"Status tidak dikenal: {value}.", fields={field: "Status tidak dikenal."},
+            _("Status tidak dikenal: %(value)s.", value=value),
+            fields={field: _("Status tidak dikenal.")},
             allowed=[a.value for a in allowed],
         ) from None
 
 
 def _refusal(source, target, allowed, labels) -> TransitionRefused:
-    names = ", ".join(f"{a.value} ({labels[a]})" for a in allowed) or "tidak ada (status akhir)"
+    names = ", ".join(f"{a.value} ({labels[a]})" for a in allowed) or _("tidak ada (status akhir)")
     return TransitionRefused(
-        f"Status {source.value} tidak bisa diubah ke {target.value}. Yang diizinkan: {names}.",
+        _("Status %(source)s tidak bisa diubah ke %(target)s. Yang diizinkan: %(allowed)s.",
+          source=source.value, target=target.value, allowed=names),
         allowed=[a.value for a in allowed],
     )
 
@@ -142,7 +145,8 @@ def _guarded_update(order: Order, **changes: tuple) -> None:
         stmt = stmt.where(table.c[column] == old.value)
     values = {column: new.value for column, (_old, new) in changes.items()}
     if db.session.execute(stmt.values(updated_at=now, **values)).rowcount != 1:
-        raise StaleChange("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.")
+        raise StaleChange(
+            _("Pesanan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi."))
     for column, (_old, new) in changes.items():
         set_committed_value(order, column, new)
     set_committed_value(order, "updated_at", now)

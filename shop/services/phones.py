@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..errors import InvalidInput
 from .validation import check_characters
 
 DEFAULT_REGION = "ID"
-INVALID_PHONE = "Nomor WhatsApp tidak valid. Contoh: 081234567890"
-NOT_DIGITS = "Nomor WhatsApp hanya boleh berisi angka (spasi, +, - dan tanda kurung boleh). " \
-             "Contoh: 081234567890"
-NOT_MOBILE = "Nomor WhatsApp harus nomor HP, bukan telepon rumah atau kantor. " \
-             "Contoh: 081234567890"
+INVALID_PHONE = _l("Nomor WhatsApp tidak valid. Contoh: 081234567890")
+NOT_DIGITS = _l("Nomor WhatsApp hanya boleh berisi angka (spasi, +, - dan tanda kurung boleh). "
+                "Contoh: 081234567890")
+NOT_MOBILE = _l("Nomor WhatsApp harus nomor HP, bukan telepon rumah atau kantor. "
+                "Contoh: 081234567890")
 #: What a written number may hold besides digits (phonenumbers would read letters as the
 #: keypad's digits: 0812ABCD7890 is no one's WhatsApp).
 _SEPARATORS = frozenset(" +-().")
@@ -21,20 +23,27 @@ _MOBILE_TYPES = (phonenumbers.PhoneNumberType.MOBILE,
                  phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
+def _refused(message, field: str) -> InvalidInput:
+    """The refusal with its message in the request's language (str, never a lazy string: it
+    goes into JSON and chat replies)."""
+    text = str(message)
+    return InvalidInput(text, fields={field: text})
+
+
 def normalize_phone(raw: str | None, *, field: str = "phone", region: str = DEFAULT_REGION,
                     mobile: bool = True) -> str:
     """Return the number as E.164 digits without '+' (6281234567890). Raises InvalidInput:
     empty, letters, not a number, or (unless `mobile` is False) a landline: a shopper's
     WhatsApp is on a phone. A store's own WhatsApp Business may be on a landline."""
     if raw is not None and not isinstance(raw, str):
-        raise InvalidInput(INVALID_PHONE, fields={field: INVALID_PHONE})
-    text = check_characters(raw or "", field=field, label="Nomor WhatsApp").strip()
+        raise _refused(INVALID_PHONE, field)
+    text = check_characters(raw or "", field=field, label=_("Nomor WhatsApp")).strip()
     if not text:
-        raise InvalidInput("Nomor WhatsApp wajib diisi.", fields={field: "Wajib diisi."})
+        raise InvalidInput(_("Nomor WhatsApp wajib diisi."), fields={field: _("Wajib diisi.")})
     if len(text) > 32:
-        raise InvalidInput(INVALID_PHONE, fields={field: INVALID_PHONE})
+        raise _refused(INVALID_PHONE, field)
     if any(not (ch.isdigit() or ch in _SEPARATORS) for ch in text):
-        raise InvalidInput(NOT_DIGITS, fields={field: NOT_DIGITS})
+        raise _refused(NOT_DIGITS, field)
     candidates = [text]
     digits = "".join(ch for ch in text if ch.isdigit())
     # Local shoppers write 62812..., 812... or 0812...; only the first lacks the '+'.
@@ -47,9 +56,9 @@ def normalize_phone(raw: str | None, *, field: str = "phone", region: str = DEFA
             continue
         if phonenumbers.is_valid_number(number):
             if mobile and phonenumbers.number_type(number) not in _MOBILE_TYPES:
-                raise InvalidInput(NOT_MOBILE, fields={field: NOT_MOBILE})
+                raise _refused(NOT_MOBILE, field)
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
-    raise InvalidInput(INVALID_PHONE, fields={field: INVALID_PHONE})
+    raise _refused(INVALID_PHONE, field)
 
 
 def local_phone(phone: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from ..errors import NotFound
@@ -51,7 +52,7 @@ def get_store(slug: str) -> StoreInfo:
     row = db.session.connection().execute(STORE_BY_SLUG, {"slug": slug}).one_or_none() \
         if wellformed else None
     if row is None:
-        raise NotFound("Toko tidak ditemukan.")
+        raise NotFound(_("Toko tidak ditemukan."))
     return StoreInfo(**row._mapping)
 
 

@@ -16,11 +16,13 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from ..errors import ChatFailed, ChatUnavailable, InvalidInput, NotFound
 from ..extensions import db
 from ..models import ChatConversation, ChatTurn, Customer, FaqEntry, Store
+from .labels import N_
 from .validation import is_clean_text
 
 log = logging.getLogger(__name__)
@@ -31,11 +33,11 @@ MAX_ROUNDS = 5
 #: Turns of the conversation sent back to the model (the newest).
 HISTORY_TURNS = 30
 MAX_FAQ = 50
-CONVERSATION_NOT_FOUND = "Percakapan tidak ditemukan."
-NOT_CONFIGURED = "Chat bantuan belum dikonfigurasi untuk toko ini. Silakan hubungi toko lewat "\
-                 "WhatsApp."
-MODEL_FAILED = "Asisten chat sedang tidak bisa dihubungi. Coba lagi sebentar lagi."
-NO_ANSWER = "Maaf, saya belum bisa menjawab itu. Silakan hubungi toko lewat WhatsApp."
+CONVERSATION_NOT_FOUND = N_("Percakapan tidak ditemukan.")
+NOT_CONFIGURED = N_("Chat bantuan belum dikonfigurasi untuk toko ini. Silakan hubungi toko "
+                    "lewat WhatsApp.")
+MODEL_FAILED = N_("Asisten chat sedang tidak bisa dihubungi. Coba lagi sebentar lagi.")
+NO_ANSWER = N_("Maaf, saya belum bisa menjawab itu. Silakan hubungi toko lewat WhatsApp.")
 #: Scope fields of the bot tools; only the caller sets them.
 SCOPE_FIELDS = ("customerId", "phone")
 
@@ -89,7 +91,7 @@ def open_conversation(store: Store, conversation_ref: str | None, *,
         bound = conversation.customer_id if conversation is not None else None
         if conversation is None or (bound is not None and (customer is None
                                                            or customer.id != bound)):
-            raise NotFound(CONVERSATION_NOT_FOUND)
+            raise NotFound(gettext(CONVERSATION_NOT_FOUND))
         if customer is not None:
             conversation.customer_id = customer.id
         return conversation
@@ -104,10 +106,12 @@ def clean_message(text) -> str:
     """The customer's message, stripped. Raises InvalidInput (empty, too long)."""
     message = text.strip() if isinstance(text, str) else ""
     if not message:
-        raise InvalidInput("Pesan wajib diisi.", fields={"message": "Wajib diisi."})
+        raise InvalidInput(gettext("Pesan wajib diisi."),
+                           fields={"message": gettext("Wajib diisi.")})
     if len(message) > MAX_MESSAGE:
-        raise InvalidInput(f"Pesan terlalu panjang (maks. {MAX_MESSAGE} karakter).",
-                           fields={"message": f"Maks. {MAX_MESSAGE} karakter."})
+        raise InvalidInput(
+            gettext("Pesan terlalu panjang (maks. %(max)s karakter).", max=MAX_MESSAGE),
+            fields={"message": gettext("Maks. %(max)s karakter.", max=MAX_MESSAGE)})
     return message
 
 
@@ -116,7 +120,7 @@ def answer_message(conversation: ChatConversation, message: str, *, settings: Ch
     """Add the customer's message, let the model answer with the tools, keep every turn.
     Raises ChatUnavailable (no key), ChatFailed (the model's API failed)."""
     if settings.client is None:
-        raise ChatUnavailable(NOT_CONFIGURED)
+        raise ChatUnavailable(gettext(NOT_CONFIGURED))
     store = db.session.get(Store, conversation.store_id)
     customer = (db.session.get(Customer, conversation.customer_id)
                 if conversation.customer_id else None)
@@ -131,11 +135,12 @@ def answer_message(conversation: ChatConversation, message: str, *, settings: Ch
         uses = [block for block in content if block["type"] == "tool_use"]
         if reply.stop_reason != "tool_use" or not uses:
             text = "\n".join(b["text"] for b in content if b["type"] == "text").strip()
-            return ChatAnswer(conversation.public_id, text or NO_ANSWER, calls)
+            return ChatAnswer(conversation.public_id, text or gettext(NO_ANSWER), calls)
         results = [_run(use, customer, run_tool, calls) for use in uses]
         turns.append(_add_turn(conversation, "user", results))
-    turns.append(_add_turn(conversation, "assistant", [{"type": "text", "text": NO_ANSWER}]))
-    return ChatAnswer(conversation.public_id, NO_ANSWER, calls)
+    no_answer = gettext(NO_ANSWER)
+    turns.append(_add_turn(conversation, "assistant", [{"type": "text", "text": no_answer}]))
+    return ChatAnswer(conversation.public_id, no_answer, calls)
 
 
 def _ask(settings: ChatSettings, system: str, turns: list[ChatTurn], tools: list[dict]):
@@ -147,7 +152,7 @@ def _ask(settings: ChatSettings, system: str, turns: list[ChatTurn], tools: list
             messages=[{"role": t.role, "content": t.content} for t in turns], tools=tools)
     except anthropic.APIError as error:
         log.warning("support chat: the model's API failed: %s", error)
-        raise ChatFailed(MODEL_FAILED) from None
+        raise ChatFailed(gettext(MODEL_FAILED)) from None
 
 
 def _run(use: dict, customer: Customer | None, run_tool: RunTool,

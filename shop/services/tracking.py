@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+from flask_babel import gettext as _
 from sqlalchemy import Row, String, bindparam, cast, func, select
 
 from ..errors import NotFound
@@ -136,13 +137,13 @@ def _tracking_query(dialect: str):
 def load_tracking(order_id: str) -> Tracking:
     """The order behind a tracking link, in one query. Raises NotFound (the same for all)."""
     if not ORDER_ID.match(order_id or ""):
-        raise NotFound("Pesanan tidak ditemukan.")
+        raise NotFound(_("Pesanan tidak ditemukan."))
     connection = db.session.connection()
     row = connection.execute(
         _tracking_query(connection.dialect.name), {"order_id": order_id}
     ).one_or_none()
     if row is None:
-        raise NotFound("Pesanan tidak ditemukan.")
+        raise NotFound(_("Pesanan tidak ditemukan."))
     items = [ItemLine(qty, name, Decimal(subtotal).quantize(CENT))
              for _id, qty, name, subtotal in sorted(_json_rows(row.items_json))]
     events = [Happened(to_status, note, _timestamp(at))

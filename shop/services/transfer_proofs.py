@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
@@ -48,7 +49,7 @@ def submit_transfer_proof(order: Order, proof: str, *, base_url: str | None = No
     """Record the shopper's proof (an already stored image's file name), move the payment to
     AWAITING_CONFIRMATION and alert the store's admins. Raises InvalidInput or StaleChange."""
     if not can_submit_proof(order.status, order.payment_status):
-        raise InvalidInput("Pesanan ini tidak sedang menunggu pembayaran.")
+        raise InvalidInput(_("Pesanan ini tidak sedang menunggu pembayaran."))
     set_payment_status(order, PaymentStatus.AWAITING_CONFIRMATION, actor="customer",
                        note="Bukti transfer dikirim")
     payment = Payment(order_id=order.id, method=order.payment_method, amount=order.total,
@@ -71,7 +72,7 @@ def confirm_transfer_proof(payment: Payment, *, actor: str, reference: str | Non
     """Accept the proof: the order becomes PAID. Raises StaleChange or TransitionRefused."""
     order = _open_proof_order(payment)
     payment.status = PaymentRecordStatus.CONFIRMED
-    payment.reference = clean_text(reference, field="reference", label="Referensi", limit=120)
+    payment.reference = clean_text(reference, field="reference", label=_("Referensi"), limit=120)
     payment.decided_by, payment.decided_at = actor, clock.now()
     set_payment_status(order, PaymentStatus.PAID, actor=actor, note="Bukti transfer diterima")
     db.session.flush()
@@ -81,7 +82,7 @@ def confirm_transfer_proof(payment: Payment, *, actor: str, reference: str | Non
 def reject_transfer_proof(payment: Payment, *, actor: str, reason: str) -> Payment:
     """Refuse the proof with a reason: the order waits for payment again. Raises
     InvalidInput, StaleChange or TransitionRefused."""
-    note = clean_text(reason, field="reason", label="Alasan", required=True, limit=500)
+    note = clean_text(reason, field="reason", label=_("Alasan"), required=True, limit=500)
     order = _open_proof_order(payment)
     payment.status = PaymentRecordStatus.REJECTED
     payment.note = note
@@ -107,11 +108,11 @@ def get_payment(payment_id) -> Payment:
     ok = text.isascii() and text.isdigit() and len(text) <= 12
     payment = db.session.get(Payment, int(text)) if ok else None
     if payment is None:
-        raise NotFound("Pembayaran tidak ditemukan.")
+        raise NotFound(_("Pembayaran tidak ditemukan."))
     return payment
 
 
 def _open_proof_order(payment: Payment) -> Order:
     if payment.status != PaymentRecordStatus.SUBMITTED:
-        raise StaleChange("Bukti transfer ini sudah diputuskan.")
+        raise StaleChange(_("Bukti transfer ini sudah diputuskan."))
     return db.session.get(Order, payment.order_id)

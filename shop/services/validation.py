@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from flask_babel import gettext as _
+
 from ..errors import InvalidInput
 from .labels import STOREFRONT_PAYMENT_METHODS
 
@@ -40,8 +42,8 @@ def check_characters(text: str, *, field: str, label: str, multiline: bool = Fal
     """The text itself, if is_clean_text. Raises InvalidInput."""
     if not is_clean_text(text, multiline=multiline):
         raise InvalidInput(
-            f"{label} berisi karakter yang tidak diizinkan.",
-            fields={field: "Berisi karakter yang tidak diizinkan."},
+            _("%(label)s berisi karakter yang tidak diizinkan.", label=label),
+            fields={field: _("Berisi karakter yang tidak diizinkan.")},
         )
     return text
 
@@ -51,13 +53,16 @@ def clean_text(value, *, field: str, label: str, required: bool = False, limit: 
     """A trimmed optional (or required) text of bounded length; pass multiline=False for a
     one-line field. Raises InvalidInput."""
     if value is not None and not isinstance(value, str):
-        raise InvalidInput(f"{label} tidak valid.", fields={field: "Harus berupa teks."})
+        raise InvalidInput(_("%(label)s tidak valid.", label=label),
+                           fields={field: _("Harus berupa teks.")})
     text = check_characters(value or "", field=field, label=label, multiline=multiline).strip()
     if required and not text:
-        raise InvalidInput(f"{label} wajib diisi.", fields={field: "Wajib diisi."})
+        raise InvalidInput(_("%(label)s wajib diisi.", label=label),
+                           fields={field: _("Wajib diisi.")})
     if len(text) > limit:
         raise InvalidInput(
-            f"{label} terlalu panjang.", fields={field: f"Maksimal {limit} huruf."}
+            _("%(label)s terlalu panjang.", label=label),
+            fields={field: _("Maksimal %(limit)s huruf.", limit=limit)},
         )
     return text or None
 
@@ -85,7 +90,7 @@ def clean_code(raw, *, field: str = "items") -> str:
     """A product code, trimmed. Raises InvalidInput."""
     code = raw.strip() if isinstance(raw, str) else None
     if not is_product_code(code):
-        raise InvalidInput("Kode produk tidak valid.", fields={field: "Kode tidak valid."})
+        raise InvalidInput(_("Kode produk tidak valid."), fields={field: _("Kode tidak valid.")})
     return code
 
 
@@ -104,8 +109,8 @@ def clean_quantity(raw) -> int:
         qty = int(text) if fits else None
     if not is_quantity(qty):
         raise InvalidInput(
-            "Jumlah harus antara 1 dan 1.000.",
-            fields={"items": f"Jumlah harus 1 sampai {MAX_QTY}."},
+            _("Jumlah harus antara 1 dan 1.000."),
+            fields={"items": _("Jumlah harus 1 sampai %(max)s.", max=MAX_QTY)},
         )
     return qty
 
@@ -113,10 +118,11 @@ def clean_quantity(raw) -> int:
 def clean_cart(items) -> dict[str, int]:
     """Codes with quantities, merged by code, in the shopper's order. Raises InvalidInput."""
     if not items:
-        raise InvalidInput("Keranjang masih kosong.", fields={"items": "Keranjang kosong."})
+        raise InvalidInput(_("Keranjang masih kosong."), fields={"items": _("Keranjang kosong.")})
     if len(items) > MAX_LINES:
         raise InvalidInput(
-            f"Maksimal {MAX_LINES} produk per pesanan.", fields={"items": "Terlalu banyak produk."}
+            _("Maksimal %(max)s produk per pesanan.", max=MAX_LINES),
+            fields={"items": _("Terlalu banyak produk.")},
         )
     cart: dict[str, int] = {}
     for raw_code, raw_qty in items:
@@ -127,19 +133,21 @@ def clean_cart(items) -> dict[str, int]:
 
 def clean_courier(store: HasCouriers, raw) -> str | None:
     """One of the store's couriers (free text when the store lists none). Raises InvalidInput."""
-    courier = clean_text(raw, field="courier", label="Kurir", limit=50, multiline=False)
+    courier = clean_text(raw, field="courier", label=_("Kurir"), limit=50, multiline=False)
     if courier and store.couriers and courier not in store.couriers:
-        raise InvalidInput("Kurir tidak tersedia.", fields={"courier": "Pilih kurir dari daftar."})
+        raise InvalidInput(_("Kurir tidak tersedia."),
+                           fields={"courier": _("Pilih kurir dari daftar.")})
     return courier
 
 
 def clean_payment_method(raw, offered=STOREFRONT_PAYMENT_METHODS) -> str | None:
     """A payment method the channel offers (the storefront's: bank_transfer, e_wallet, cod;
     card payments need a gateway, which comes later). Raises InvalidInput."""
-    method = clean_text(raw, field="payment_method", label="Metode bayar", limit=50,
+    method = clean_text(raw, field="payment_method", label=_("Metode bayar"), limit=50,
                         multiline=False)
     if method and method not in offered:
         raise InvalidInput(
-            "Metode bayar tidak tersedia.", fields={"payment_method": "Pilih metode dari daftar."}
+            _("Metode bayar tidak tersedia."),
+            fields={"payment_method": _("Pilih metode dari daftar.")},
         )
     return method
