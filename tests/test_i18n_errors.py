@@ -5,6 +5,7 @@ pages and the JSON API alike); Indonesian stays the default, also outside any re
 from __future__ import annotations
 
 import contextvars
+import io
 import re
 from datetime import UTC, datetime
 
@@ -262,3 +263,19 @@ def test_a_refusal_message_is_plain_text_ready_for_json_and_the_database(client)
 
     assert type(error.message) is str and type(error.fields["phone"]) is str
     assert error.message.startswith("The WhatsApp number must be a mobile number")
+
+
+def test_english_transfer_proof_refusals_are_english(client, make, burger):
+    placed = make.order(burger, items=[("COLA", 1)], payment_method="bank_transfer")
+    url = f"/track/{placed.id}/payment-proof"
+    client.get(f"/track/{placed.id}?lang=en")
+
+    client.post(url, data={}, content_type="multipart/form-data")
+    missing = client.get(f"/track/{placed.id}").get_data(as_text=True)
+    client.post(url, data={"proof": (io.BytesIO(b"not a photo"), "bukti.png")},
+                content_type="multipart/form-data")
+    not_a_photo = client.get(f"/track/{placed.id}").get_data(as_text=True)
+
+    assert "Choose a photo of your transfer receipt." in missing
+    assert "The file must be a JPEG, PNG or WebP photo." in not_a_photo
+    assert db.session.get(Order, placed.id).payment_status.value == "PENDING"

@@ -12,9 +12,11 @@ import warnings
 from typing import NamedTuple
 
 from flask import current_app
+from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
 from ..errors import InvalidInput
+from .labels import N_
 
 MAX_BYTES = 5 * 1024 * 1024
 #: Largest side of a stored image, in pixels.
@@ -26,7 +28,7 @@ MAX_PIXELS = 40_000_000
 EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 #: A stored name: 32 random hex characters and one of the extensions.
 STORED_NAME = re.compile(r"[0-9a-f]{32}\.(?:jpg|png|webp)")
-NOT_AN_IMAGE = "File harus foto JPEG, PNG atau WebP."
+NOT_AN_IMAGE = N_("File harus foto JPEG, PNG atau WebP.")
 #: Widths of the smaller copies of a stored image that the storefront asks for (cards, the
 #: product page); no other width is ever made, so the copies on disk stay bounded.
 RESIZED_WIDTHS = (320, 640)
@@ -128,14 +130,14 @@ def is_stored_name(name: str | None) -> bool:
 def _read_bounded(file_storage, max_bytes: int, field: str) -> bytes:
     stream = getattr(file_storage, "stream", file_storage)
     if stream is None or not hasattr(stream, "read"):
-        raise InvalidInput("Pilih file foto.", fields={field: "Wajib diisi."})
+        raise InvalidInput(_("Pilih file foto."), fields={field: _("Wajib diisi.")})
     data = stream.read(max_bytes + 1)
     if not data:
-        raise InvalidInput("File foto kosong.", fields={field: "File kosong."})
+        raise InvalidInput(_("File foto kosong."), fields={field: _("File kosong.")})
     if len(data) > max_bytes:
         limit = f"{max_bytes / (1024 * 1024):g} MB"
-        raise InvalidInput(f"Foto terlalu besar (maksimal {limit}).",
-                           fields={field: f"Maksimal {limit}."})
+        raise InvalidInput(_("Foto terlalu besar (maksimal %(limit)s).", limit=limit),
+                           fields={field: _("Maksimal %(limit)s.", limit=limit)})
     return data
 
 
@@ -154,15 +156,20 @@ def _decode(data: bytes, field: str) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_many_pixels(field) from None
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError):
-        raise InvalidInput(NOT_AN_IMAGE, fields={field: NOT_AN_IMAGE}) from None
+        raise _not_an_image(field) from None
     if image.format not in EXTENSIONS:
-        raise InvalidInput(NOT_AN_IMAGE, fields={field: NOT_AN_IMAGE})
+        raise _not_an_image(field)
     return image
 
 
 def _too_many_pixels(field: str) -> InvalidInput:
-    return InvalidInput("Ukuran foto (piksel) terlalu besar.",
-                        fields={field: "Resolusi foto terlalu besar."})
+    return InvalidInput(_("Ukuran foto (piksel) terlalu besar."),
+                        fields={field: _("Resolusi foto terlalu besar.")})
+
+
+def _not_an_image(field: str) -> InvalidInput:
+    message = _(NOT_AN_IMAGE)
+    return InvalidInput(message, fields={field: message})
 
 
 def _web_copy(image: Image.Image, width: int) -> Image.Image:
