@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -15,6 +16,7 @@ from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
 from ..services.money import format_rupiah, money_json
 from ..services.shipping_fees import shipping_options
 from ..services.stores import get_store
+from ..services.validation import is_clean_text, is_product_code
 from ..unit_of_work import commit
 from ..web import public_base_url, remember_placed
 from . import bp
@@ -36,6 +38,10 @@ def _save_cart(slug: str, cart: dict[str, int]) -> None:
     carts_by_store = dict(_carts())
     carts_by_store[slug] = cart
     session["carts"] = {k: v for k, v in carts_by_store.items() if v}
+
+
+#: The store page's query a form may come back to: the search, the category, the page.
+GRID_QUERY = ("q", "kategori", "halaman")
 
 
 def _checkout_limit() -> str:
@@ -143,6 +149,20 @@ def _form_error(form) -> ShopError:
 
 
 def _safe_next(target: str | None, slug: str) -> str:
-    """Back to where the form was: this store's page or its checkout, nothing else."""
-    pages = {url_for("storefront.store_page", slug=slug), url_for("storefront.checkout", slug=slug)}
-    return target if target in pages else url_for("storefront.store_page", slug=slug)
+    """Back to where the form was: this store's page (with its search, category and page),
+    one of its product pages, or its checkout; nothing else, so no link leads off the shop."""
+    store = url_for("storefront.store_page", slug=slug)
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or "\\" in (target or "") or not is_clean_text(target or ""):
+        return store
+    if parts.path == url_for("storefront.checkout", slug=slug) and not parts.query:
+        return parts.path
+    if parts.path == store:
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k in GRID_QUERY])
+        return f"{store}?{query}" if query else store
+    product = parts.path.removeprefix(f"{store}/p/")
+    walks = any(seg in ("", ".", "..") for seg in unquote(product).split("/"))
+    if product != parts.path and is_product_code(unquote(product)) and not walks \
+            and not parts.query:
+        return parts.path
+    return store

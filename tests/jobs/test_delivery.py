@@ -50,7 +50,7 @@ https://shop.test/track/{id}
 Nama: “Budi Santoso”
 No. WhatsApp: 081234567890
 Alamat: “Jl. Sudirman No. 123, Jakarta”
-Kurir: JNE Regular
+Kurir: JNE Regular (ongkir dikonfirmasi admin)
 
 *Pembayaran:* Transfer Bank BCA
 

@@ -373,3 +373,24 @@ def test_no_id_is_given_twice_on_a_page_with_a_full_cart(client, burger, path):
 def test_the_hidden_attribute_wins_over_every_display_rule(client):
     css = client.get("/static/shop.css").get_data(as_text=True)
     assert "[hidden]{display:none!important}" in css
+
+
+@pytest.mark.parametrize(("came_from", "back_to"), [
+    ("/store/burgerchina?q=burger&kategori=Burger&halaman=2",
+     "/store/burgerchina?q=burger&kategori=Burger&halaman=2"),
+    ("/store/burgerchina?q=burger&evil=1", "/store/burgerchina?q=burger"),
+    ("/store/burgerchina/p/FRIES", "/store/burgerchina/p/FRIES"),
+    ("/store/burgerchina/checkout", "/store/burgerchina/checkout"),
+    ("https://evil.example/store/burgerchina", "/store/burgerchina"),
+    ("//evil.example/store/burgerchina", "/store/burgerchina"),
+    ("/store/other-shop", "/store/burgerchina"),
+    ("/store/burgerchina/p/a/b/../../../../admin", "/store/burgerchina"),
+    ("/store/burgerchina\\@evil.example", "/store/burgerchina"),
+])
+def test_a_plain_add_goes_back_to_the_page_it_came_from_and_nowhere_else(
+        client, burger, came_from, back_to):
+    answer = client.post("/store/burgerchina/cart",
+                         data={"code": "FRIES", "qty": "1", "next": came_from})
+
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == back_to

@@ -36,6 +36,7 @@ EVENT_LABELS = {
     EventKind.CREATED: N_("Dibuat"), EventKind.EDITED: N_("Diubah"),
     EventKind.STATUS: N_("Status"), EventKind.PAYMENT: N_("Pembayaran"),
     EventKind.SHIPMENT: N_("Pengiriman"), EventKind.NOTIFICATION: N_("Notifikasi"),
+    EventKind.REQUEST: N_("Permintaan"),
 }
 #: The timeline's names for what an edit changed.
 FIELD_LABELS = {
