@@ -165,7 +165,8 @@ class Pages:
 @pytest.fixture
 def pages(browser, shop, request) -> Iterator[Pages]:
     """Browser pages for one test, each in its own context (cookies, JavaScript setting)."""
-    test_name = re.sub(r"[^\w.-]+", "_", request.node.originalname or request.node.name)
+    # The parameters are part of the name: each case keeps its own screenshots.
+    test_name = re.sub(r"[^\w.-]+", "_", request.node.name).strip("_")
     opened = Pages(browser=browser, shop=shop, test_name=test_name)
     for stale in (ARTIFACTS / shop.backend).glob(f"{test_name}-*.png"):
         stale.unlink()  # the artifacts show the latest run only

@@ -129,7 +129,6 @@ def check_whatsapp_text(page: Page, number: str, tracking_url: str) -> None:
 def test_a_shopper_finds_orders_tracks_and_cancels(shop: Shop, pages: Pages, width, javascript):
     page = pages.open(javascript=javascript)
     page.set_viewport_size({"width": width, "height": 900})
-    tag = f"{width}-{'js' if javascript else 'nojs'}"
     page.goto(shop.store_path)
     expect(page.locator("#cart-bar")).to_be_hidden()
     search_and_filter(page, width)
@@ -142,13 +141,13 @@ def test_a_shopper_finds_orders_tracks_and_cancels(shop: Shop, pages: Pages, wid
     expect(page.locator("#cart-count")).to_have_text("2")
     bar = page.locator("#cart-bar").bounding_box()
     assert bar["y"] + bar["height"] <= 900 + 1  # the cart stays on screen
-    pages.screenshot(page, f"{tag}-1-store")
+    pages.screenshot(page, "1-store")
 
     page.locator("#cart-bar").get_by_role("link").click()
     expect(page).to_have_url(shop.url + shop.store_path + "/checkout")
     fill_checkout(page, javascript)
     fits(page, width)
-    pages.screenshot(page, f"{tag}-2-checkout")
+    pages.screenshot(page, "2-checkout")
 
     assert place(page) == 303
     expect(page).to_have_url(re.compile(r"/track/[a-z0-9]{25,32}$"))
@@ -162,7 +161,7 @@ def test_a_shopper_finds_orders_tracks_and_cancels(shop: Shop, pages: Pages, wid
     expect(page.get_by_text("BCA 1234567890")).to_be_visible()  # how to pay
     check_whatsapp_text(page, number, tracking_url)
     fits(page, width)
-    pages.screenshot(page, f"{tag}-3-tracking")
+    pages.screenshot(page, "3-tracking")
 
     page.go_back()  # the checkout page again, fetched anew: an empty cart, no form resent
     expect(page).to_have_url(shop.url + shop.store_path + "/checkout")
@@ -184,7 +183,7 @@ def test_a_shopper_finds_orders_tracks_and_cancels(shop: Shop, pages: Pages, wid
         page.locator("#confirm-cancel").click()
     expect(page.locator("#order-status")).to_have_attribute("data-status", "CANCELLED")
     fits(page, width)
-    pages.screenshot(page, f"{tag}-4-cancelled")
+    pages.screenshot(page, "4-cancelled")
     assert [o.status for o in orders(shop)] == [OrderStatus.CANCELLED]
     assert pages.errors == []
 
