@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from collections import OrderedDict
+from threading import Lock
+
+from flask import current_app, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from ..models import Billing
 from ..services import cart as carts
@@ -18,6 +24,10 @@ from .routes import cart_of
 #: Cards whose photo is in the first screenful on a phone or a desktop: loaded at once, the
 #: rest lazily.
 EAGER_CARDS = 4
+#: Rendered cards kept per process (a few KB each): far more than a store page shows.
+CARD_CACHE_SIZE = 4096
+#: Stand-ins for what differs per shopper or per page inside a cached card.
+TOKEN_MARK, BACK_MARK = "\x00csrf\x00", "\x00next\x00"
 
 
 @bp.get("/<slug>")
@@ -30,7 +40,7 @@ def store_page(slug: str):
                             page=request.args.get("halaman"))
     cart = carts.view_cart(store, cart_of(slug))
     return render_template("storefront/store.html", store=store, catalog=catalog, cart=cart,
-                           form=CartForm(), eager_cards=EAGER_CARDS, texts=card_texts())
+                           form=CartForm(), cards=render_cards(store, catalog.products))
 
 
 @bp.get("/<slug>/p/<path:code>")
@@ -52,3 +62,61 @@ def card_texts() -> dict[str, str]:
     return {"add": _("Tambah"), "qty": _("Jumlah"), "per_month": _("/bulan"),
             "out": _("Stok habis"), "ok": _("Tersedia"), "made": _("Dibuat saat dipesan"),
             "left": _("Sisa %(n)s", n="{n}")}
+
+
+class CardCache:
+    """Rendered cards by everything they show: the product's values (CardProduct is the key,
+    price and stock included, so a changed product is a new key and never a stale card), the
+    language and whether its photo loads lazily. Least recently used cards go first."""
+
+    def __init__(self, size: int = CARD_CACHE_SIZE):
+        self.size = size
+        self.cards: OrderedDict[tuple, str] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self.lock:
+            card = self.cards.get(key)
+            if card is not None:
+                self.cards.move_to_end(key)
+            return card
+
+    def put(self, key: tuple, card: str) -> None:
+        with self.lock:
+            self.cards[key] = card
+            while len(self.cards) > self.size:
+                self.cards.popitem(last=False)
+
+
+def render_cards(store, products) -> list[Markup]:
+    """The grid's cards as HTML, rendered once per product state and language and then
+    taken from the cache; the shopper's CSRF token and the page to come back to are put in
+    afterwards. A card rendered by Jinja costs ~0.15 ms; a cached one a dict lookup."""
+    cache = current_app.extensions.setdefault("shop_cards", CardCache())
+    locale = str(get_locale() or "id")
+    token, back = str(escape(generate_csrf())), str(escape(request.full_path.rstrip("?")))
+    page = None
+    cards = []
+    for position, product in enumerate(products, start=1):
+        key = (store.id, store.slug, product, locale, position > EAGER_CARDS)
+        card = cache.get(key)
+        if card is None:
+            page = page or _card_page(store)
+            card = str(_card_macro()(product, position, page))
+            cache.put(key, card)
+        # The card is Jinja's autoescaped output and both stand-ins are escaped above.
+        cards.append(Markup(card.replace(TOKEN_MARK, token).replace(BACK_MARK, back)))  # noqa: S704
+    return cards
+
+
+def _card_page(store) -> dict:
+    """What every card of a page shares, with stand-ins for the per-shopper parts."""
+    store_url = url_for("storefront.store_page", slug=store.slug)
+    return {"texts": card_texts(), "token": TOKEN_MARK, "eager": EAGER_CARDS,
+            "store_url": BACK_MARK, "product_root": store_url + "/p/",
+            "cart_url": url_for("storefront.update_cart", slug=store.slug)}
+
+
+def _card_macro():
+    return current_app.jinja_env.get_template(
+        "storefront/_product_card.html").make_module({}).product_card
