@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from ..errors import InvalidInput
-from .validation import clean_text
+from .validation import clean_text, run_checks
 
 #: The 38 provinces of Indonesia (Kemendagri, 2022), as shoppers pick them.
 PROVINCES = (
@@ -77,18 +77,7 @@ def clean_address_parts(district, city, province, postal_code, *,
                                       _("Provinsi")),
         "postal_code": lambda: clean_postal_code(postal_code),
     }
-    values: dict = {}
-    errors: dict[str, str] = {}
-    first: InvalidInput | None = None
-    for name, check in checks.items():
-        try:
-            values[name] = check()
-        except InvalidInput as error:
-            first = first or error
-            errors.update(error.fields or {name: error.message})
-    if first is not None:
-        raise InvalidInput(first.message, fields=errors)
-    return AddressParts(**values)
+    return AddressParts(**run_checks(checks))
 
 
 def _required(value: str | None, required: bool, field: str, label: str) -> str | None:

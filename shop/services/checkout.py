@@ -45,7 +45,13 @@ from .order_channels import CHANNEL_RULES, BuyerKind, ChannelRules
 from .order_rows import insert_order_rows
 from .phones import normalize_phone
 from .shipping_fees import ShippingQuote, quote_shipping
-from .validation import clean_cart, clean_courier, clean_payment_method, clean_text
+from .validation import (
+    clean_cart,
+    clean_courier,
+    clean_payment_method,
+    clean_text,
+    run_checks,
+)
 
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 #: A line of a MONTHLY product counts months: 1 to 12 (seed 001's server packages).
@@ -155,8 +161,6 @@ class PlacedOrder:
 def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
     """Validate every field of a checkout without touching the database. Raises InvalidInput
     (or NotAllowed for a dealer shop that may not buy from this store)."""
-    errors: dict[str, str] = {}
-    values: dict = {}
     rules = CHANNEL_RULES[req.channel]
     checks = {
         **_buyer_checks(store, req, rules),
@@ -166,17 +170,8 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
         "cart": lambda: clean_cart(req.items),
         "idempotency_key": lambda: clean_idempotency_key(req.idempotency_key),
     }
-    first: InvalidInput | None = None
-    for name, check in checks.items():
-        try:
-            values[name] = check()
-        except InvalidInput as error:
-            first = first or error
-            errors.update(error.fields or {name: error.message})
-    if first is not None:
-        message = first.message if len(errors) == 1 else _("Periksa kembali isian yang ditandai.")
-        raise InvalidInput(message, fields=errors)
-    return CleanCheckout(**values)
+    return CleanCheckout(**run_checks(
+        checks, summary=lambda: _("Periksa kembali isian yang ditandai.")))
 
 
 def _buyer_checks(store: Store, req: CheckoutRequest, rules: ChannelRules) -> dict:

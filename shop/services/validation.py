@@ -4,6 +4,7 @@ order edits, imports): bounded, typed, and free of characters no column can hold
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Protocol
 
 from flask_babel import gettext as _
@@ -29,6 +30,26 @@ class HasCouriers(Protocol):
     """A store as far as courier checks go (the Store model or a StoreInfo)."""
 
     couriers: list
+
+
+def run_checks(checks: dict[str, Callable[[], object]],
+               summary: Callable[[], str] | None = None) -> dict:
+    """Every check's value by name. Raises one InvalidInput with every refused field's
+    message, so a form shows them all at once: the first refusal's message, or `summary()`
+    when more than one field is wrong."""
+    values: dict = {}
+    errors: dict[str, str] = {}
+    first: InvalidInput | None = None
+    for name, check in checks.items():
+        try:
+            values[name] = check()
+        except InvalidInput as error:
+            first = first or error
+            errors.update(error.fields or {name: error.message})
+    if first is not None:
+        several = summary is not None and len(errors) > 1
+        raise InvalidInput(summary() if several else first.message, fields=errors)
+    return values
 
 
 def is_clean_text(text: str, *, multiline: bool = False) -> bool:
