@@ -3,7 +3,8 @@ change of address, items or note, or cancels an order that is still PENDING and 
 confirmed with the last four digits of the order's WhatsApp number ("phone verification");
 the store's admins are alerted and answer a request in the back office.
 
-Messages are Indonesian msgids marked with N_ (the pages translate them with gettext)."""
+Messages are Indonesian msgids marked with N_ (the pages translate them with gettext); the
+field cleaners' messages are translated when raised, with the label translated too."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import hmac
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -55,14 +57,6 @@ CHANGE_REFUSED = N_("Pesanan ini tidak bisa diubah lagi dari halaman ini (sudah 
                     "selesai). Silakan hubungi toko lewat WhatsApp.")
 LAST_FOUR_FORMAT = N_("Isi 4 angka terakhir nomor WhatsApp pemesan.")
 LAST_FOUR_WRONG = N_("4 angka terakhir nomor WhatsApp tidak cocok dengan pesanan ini.")
-#: What clean_text says of these forms' fields, for the catalog (it builds them from a label).
-_FIELD_MESSAGES = (
-    N_("Pesan wajib diisi."), N_("Pesan terlalu panjang."),
-    N_("Pesan berisi karakter yang tidak diizinkan."), N_("Pesan tidak valid."),
-    N_("Alasan terlalu panjang."), N_("Alasan berisi karakter yang tidak diizinkan."),
-    N_("Alasan tidak valid."), N_("Jawaban wajib diisi."), N_("Jawaban terlalu panjang."),
-    N_("Jawaban berisi karakter yang tidak diizinkan."), N_("Jawaban tidak valid."),
-)
 
 
 @dataclass(frozen=True)
@@ -128,7 +122,7 @@ def request_change(order: Order, *, topic, message, last_four,
     if not can_request_change(order.status):
         raise TransitionRefused(CHANGE_REFUSED, status=order.status.value)
     what = clean_topic(topic)
-    text = clean_text(message, field="message", label="Pesan", required=True,
+    text = clean_text(message, field="message", label=_("Pesan"), required=True,
                       limit=MAX_MESSAGE)
     check_last_four(order, last_four)
     now = utcnow()
@@ -150,7 +144,7 @@ def cancel_by_customer(order: Order, *, last_four, reason=None,
     Raises InvalidInput or TransitionRefused (naming WhatsApp); nothing is written then."""
     if not can_cancel_by_customer(order.status, order.payment_status):
         raise TransitionRefused(CANCEL_REFUSED, status=order.status.value)
-    why = clean_text(reason, field="reason", label="Alasan", limit=MAX_REASON,
+    why = clean_text(reason, field="reason", label=_("Alasan"), limit=MAX_REASON,
                      multiline=False)
     check_last_four(order, last_four)
     _hold_unpaid(order)
@@ -172,7 +166,7 @@ def answer_request(request: OrderRequest, *, answer, actor: str,
     once, the second is refused), a REQUEST event by the admin, and the customer gets the
     answer by WhatsApp. A second answer is refused: the customer already has the first.
     Raises InvalidInput or StaleChange."""
-    text = clean_text(answer, field="answer", label="Jawaban", required=True,
+    text = clean_text(answer, field="answer", label=_("Jawaban"), required=True,
                       limit=MAX_ANSWER)
     if request.status != RequestStatus.OPEN:
         raise StaleChange(N_("Permintaan ini sudah dijawab."))

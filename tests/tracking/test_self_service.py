@@ -182,6 +182,14 @@ def test_the_forms_need_the_pages_csrf_token(app, client, order):
     assert state(order.id) == before
 
 
+def test_in_english_a_missing_message_is_refused_in_english(client, order):
+    client.set_cookie("lang", "en")
+
+    page = follow(client, ask(client, order.id, message="  "))
+
+    assert "Message is required." in page and "Pesan" not in page
+
+
 def test_english_page_texts(client, order):
     client.set_cookie("lang", "en")
     ask(client, order.id)
