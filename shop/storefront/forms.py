@@ -37,7 +37,9 @@ class CartForm(FlaskForm):
 class ChatForm(FlaskForm):
     """A shopper's message to the store's support chat."""
 
-    message = TextAreaField(_l("Pesan"), validators=[DataRequired(), Length(max=2000)])
+    message = TextAreaField(_l("Pesan"), validators=[
+        DataRequired(_l("Tulis pesan Anda dulu.")),
+        Length(max=2000, message=_l("Pesan terlalu panjang (maksimal 2.000 huruf)."))])
 
 
 class CheckoutForm(FlaskForm):

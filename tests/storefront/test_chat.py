@@ -87,7 +87,8 @@ def test_an_empty_or_too_long_message_is_refused_with_its_field_error(app, clien
         empty = client.post(chat_url(burger), data={"message": ""})
         long = client.post(chat_url(burger), data={"message": "x" * 2001})
     assert empty.status_code == 422 and long.status_code == 422
-    assert 'role="alert"' in empty.get_data(as_text=True)
+    assert "Tulis pesan Anda dulu." in empty.get_data(as_text=True)
+    assert "Pesan terlalu panjang (maksimal 2.000 huruf)." in long.get_data(as_text=True)
     assert model.requests == [] and turns() == 0
 
 
