@@ -24,12 +24,12 @@ EMAIL, PASSWORD = "kasir@burgerchina.test", "sandi-kasir-123"
 
 @pytest.fixture
 def order_and_admin(shop):
-    """A shopper's Rp 65.000 order and an admin of the store, committed."""
+    """A shopper's Rp 65.000 order (picked up at the store: no fee) and an admin, committed."""
     with shop.app.app_context():
         store = db.session.scalar(select(Store).where(Store.slug == shop.slug))
         placed = place_order(store, CheckoutRequest(
             name="Budi Santoso", phone="081234567890", address="Jl. Sudirman No. 123, Jakarta",
-            items=[("BRG-CHEESE", 2), ("FRIES", 1)], courier="JNE Regular",
+            items=[("BRG-CHEESE", 2), ("FRIES", 1)], courier="Ambil di Toko",
             payment_method="bank_transfer", notes="Tanpa bawang ya"), base_url=shop.url)
         save_admin(EMAIL, password=PASSWORD, role="admin", stores=[store], name="Kasir Burger")
         db.session.commit()
