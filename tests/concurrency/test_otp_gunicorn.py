@@ -61,9 +61,10 @@ def gunicorn(app, tmp_path, **settings):
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
-                requests.get(f"{url}/healthz", timeout=2)
+                requests.get(f"{url}/healthz", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not listening yet, or a worker still booting on a busy machine: wait on.
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"gunicorn did not start: {server.stderr.read().decode()[-2000:]}")
                 time.sleep(0.2)
