@@ -1,10 +1,11 @@
 """The storefront's catalog as shoppers browse it: one page of a store's active products,
 filtered by a search text and a category, with their photos and the store's categories; and
 one product's page. A page costs the same few statements whatever the store holds (the
-products with their count and main photo in one query, the categories in one)."""
+products with their count, their main photos and the categories in one query)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -60,13 +61,8 @@ class CardProduct:
         return self.stock is not None and 0 < self.stock <= self.low_stock_threshold
 
 
-#: A product's main photo: the first by position.
-_FIRST_PHOTO = (select(ProductPhoto.id).where(ProductPhoto.product_id == Product.id)
-                .order_by(ProductPhoto.position, ProductPhoto.id).limit(1)
-                .correlate(Product).scalar_subquery())
 CARD_COLUMNS = (Product.id, Product.code, Product.name, Product.category, Product.price,
-                Product.billing, Product.stock, Product.low_stock_threshold,
-                ProductPhoto.filename, ProductPhoto.width, ProductPhoto.height)
+                Product.billing, Product.stock, Product.low_stock_threshold)
 
 
 @dataclass(frozen=True)
@@ -96,13 +92,34 @@ def clean_search(raw) -> str:
     return _SPACES.sub(" ", raw).strip()[:MAX_SEARCH]
 
 
+def _categories_of(store: StoreInfo):
+    return (select(Product.category).distinct()
+            .where(Product.store_id == store.id, Product.is_active.is_(True),
+                   Product.category.is_not(None), Product.category != ""))
+
+
 def list_categories(store: StoreInfo) -> list[str]:
     """The categories of the store's active products, by name."""
-    return list(db.session.scalars(
-        select(Product.category).distinct()
-        .where(Product.store_id == store.id, Product.is_active.is_(True),
-               Product.category.is_not(None), Product.category != "")
-        .order_by(Product.category)))
+    return list(db.session.scalars(_categories_of(store).order_by(Product.category)))
+
+
+def _page_query(store: StoreInfo, conditions: list, number: int, dialect: str):
+    """One statement for the grid: the page of products (their count over the filtered rows
+    on each), each one's main photo looked up for that page only, and the store's categories
+    aggregated once (json_agg on PostgreSQL, json_group_array on SQLite)."""
+    page = (select(*CARD_COLUMNS, func.count().over().label("total")).where(*conditions)
+            .order_by(Product.category, Product.name, Product.id)
+            .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE).subquery("page"))
+    first_photo = (select(ProductPhoto.id).where(ProductPhoto.product_id == page.c.id)
+                   .order_by(ProductPhoto.position, ProductPhoto.id).limit(1)
+                   .correlate(page).scalar_subquery())
+    names = _categories_of(store).subquery("names")
+    agg = func.json_agg if dialect == "postgresql" else func.json_group_array
+    categories = select(agg(names.c.category)).scalar_subquery()
+    return (select(page, ProductPhoto.filename, ProductPhoto.width, ProductPhoto.height,
+                   categories.label("categories"))
+            .outerjoin(ProductPhoto, ProductPhoto.id == first_photo)
+            .order_by(page.c.category, page.c.name, page.c.id))
 
 
 def find_products(store: StoreInfo, *, search="", category=None, page=1) -> CatalogPage:
@@ -120,17 +137,23 @@ def find_products(store: StoreInfo, *, search="", category=None, page=1) -> Cata
         pattern = "%" + _escape_like(search.lower()) + "%"
         conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in
                                 (Product.code, Product.name, Product.description))))
-    # The count rides on each row (a window over the filtered rows) and the main photo is
-    # joined: one statement for the page.
-    rows = db.session.execute(
-        select(*CARD_COLUMNS, func.count().over().label("total"))
-        .outerjoin(ProductPhoto, ProductPhoto.id == _FIRST_PHOTO).where(*conditions)
-        .order_by(Product.category, Product.name, Product.id)
-        .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    connection = db.session.connection()
+    rows = connection.execute(
+        _page_query(store, conditions, number, connection.dialect.name)).all()
     total = rows[0].total if rows else 0
-    return CatalogPage(products=[_card(row) for row in rows],
-                       categories=list_categories(store), total=total, page=number,
-                       pages=page_count(total, PAGE_SIZE), search=search, category=category)
+    # An empty page (nothing found) has no row to carry the categories: one more statement.
+    categories = sorted(c for c in _json_list(rows[0].categories) if c) if rows \
+        else list_categories(store)
+    return CatalogPage(products=[_card(row) for row in rows], categories=categories,
+                       total=total, page=number, pages=page_count(total, PAGE_SIZE),
+                       search=search, category=category)
+
+
+def _json_list(value) -> list:
+    """An aggregated JSON array: psycopg decodes it, SQLite hands over text; none is null."""
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _card(row) -> CardProduct:
