@@ -9,9 +9,10 @@ import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, Text, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
@@ -92,30 +93,41 @@ def clean_search(raw) -> str:
     return _SPACES.sub(" ", raw).strip()[:MAX_SEARCH]
 
 
-def _categories_of(store: StoreInfo):
+def _categories_of(store_id):
     return (select(Product.category).distinct()
-            .where(Product.store_id == store.id, Product.is_active.is_(True),
+            .where(Product.store_id == store_id, Product.is_active.is_(True),
                    Product.category.is_not(None), Product.category != ""))
 
 
 def list_categories(store: StoreInfo) -> list[str]:
     """The categories of the store's active products, by name."""
-    return list(db.session.scalars(_categories_of(store).order_by(Product.category)))
+    return list(db.session.scalars(_categories_of(store.id).order_by(Product.category)))
 
 
-def _page_query(store: StoreInfo, conditions: list, number: int, dialect: str):
-    """One statement for the grid: the page of products (their count over the filtered rows
-    on each), each one's main photo looked up for that page only, and the store's categories
-    aggregated once (json_agg on PostgreSQL, json_group_array on SQLite)."""
+@cache
+def _page_query(dialect: str, by_category: bool, by_search: bool):
+    """One statement for the grid, built once per kind of page and then only executed (its
+    parameters: store_id, category, pattern, offset): the page of products (their count
+    over the filtered rows on each), each one's main photo looked up for that page only, and
+    the store's categories aggregated once (json_agg on PostgreSQL, json_group_array on
+    SQLite). Building it took as long as running it (bench/store_page.py)."""
+    conditions = [Product.store_id == bindparam("store_id"), Product.is_active.is_(True)]
+    if by_category:
+        conditions.append(Product.category == bindparam("category"))
+    if by_search:
+        pattern = bindparam("pattern")
+        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in
+                                (Product.code, Product.name, Product.description))))
     page = (select(*CARD_COLUMNS, func.count().over().label("total")).where(*conditions)
             .order_by(Product.category, Product.name, Product.id)
-            .limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE).subquery("page"))
+            .limit(PAGE_SIZE).offset(bindparam("offset", type_=Integer)).subquery("page"))
     first_photo = (select(ProductPhoto.id).where(ProductPhoto.product_id == page.c.id)
                    .order_by(ProductPhoto.position, ProductPhoto.id).limit(1)
                    .correlate(page).scalar_subquery())
-    names = _categories_of(store).subquery("names")
-    agg = func.json_agg if dialect == "postgresql" else func.json_group_array
-    categories = select(agg(names.c.category)).scalar_subquery()
+    names = _categories_of(bindparam("store_id")).subquery("names")
+    # As text on every row (a decoded JSON value costs its decoding on each): read once.
+    categories = select(func.json_agg(names.c.category).cast(Text) if dialect == "postgresql"
+                        else func.json_group_array(names.c.category)).scalar_subquery()
     return (select(page, ProductPhoto.filename, ProductPhoto.width, ProductPhoto.height,
                    categories.label("categories"))
             .outerjoin(ProductPhoto, ProductPhoto.id == first_photo)
@@ -130,16 +142,14 @@ def find_products(store: StoreInfo, *, search="", category=None, page=1) -> Cata
     category = category if isinstance(category, str) and is_clean_text(category) \
         and category else None
     number = clean_page_number(page, 1, MAX_PAGE)
-    conditions = [Product.store_id == store.id, Product.is_active.is_(True)]
+    params = {"store_id": store.id, "offset": (number - 1) * PAGE_SIZE}
     if category is not None:
-        conditions.append(Product.category == category[:50])
+        params["category"] = category[:50]
     if search:
-        pattern = "%" + _escape_like(search.lower()) + "%"
-        conditions.append(or_(*(func.lower(column).like(pattern, escape="\\") for column in
-                                (Product.code, Product.name, Product.description))))
+        params["pattern"] = "%" + _escape_like(search.lower()) + "%"
     connection = db.session.connection()
-    rows = connection.execute(
-        _page_query(store, conditions, number, connection.dialect.name)).all()
+    statement = _page_query(connection.dialect.name, category is not None, bool(search))
+    rows = connection.execute(statement, params).all()
     total = rows[0].total if rows else 0
     # An empty page (nothing found) has no row to carry the categories: one more statement.
     categories = sorted(c for c in _json_list(rows[0].categories) if c) if rows \
@@ -150,16 +160,14 @@ def find_products(store: StoreInfo, *, search="", category=None, page=1) -> Cata
 
 
 def _json_list(value) -> list:
-    """An aggregated JSON array: psycopg decodes it, SQLite hands over text; none is null."""
-    if value is None:
-        return []
-    return json.loads(value) if isinstance(value, str) else value
+    """An aggregated JSON array, as text; none is null."""
+    return json.loads(value) if value is not None else []
 
 
 def _card(row) -> CardProduct:
-    photo = CardPhoto(row.filename, row.width, row.height) if row.filename else None
-    return CardProduct(row.id, row.code, row.name, row.category, row.price, row.billing,
-                       row.stock, row.low_stock_threshold, photo)
+    # By position (CARD_COLUMNS, the count, the photo's three): a third of the cost by name.
+    *values, _total, filename, width, height, _categories = row
+    return CardProduct(*values, CardPhoto(filename, width, height) if filename else None)
 
 
 def get_product(store: StoreInfo, code) -> Product:
