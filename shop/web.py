@@ -166,6 +166,8 @@ def init_web(app: Flask) -> None:
         return response
 
     @app.teardown_request
-    def forget_csp_nonce(_error):
-        """One nonce per request, even when the app context (and so g) outlives the request."""
+    def forget_per_request_values(_error):
+        """One nonce and one shopper's CSRF token per request, even when the app context (and
+        so g, where both are kept) outlives the request."""
         g.pop("csp_nonce", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)

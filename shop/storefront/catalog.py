@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from threading import Lock
 
-from flask import current_app, render_template, request, url_for
+from flask import current_app, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -15,10 +16,10 @@ from ..models import Billing
 from ..services import cart as carts
 from ..services.catalog_page import find_products, get_product
 from ..services.checkout import MAX_MONTHS
+from ..services.money import format_rupiah
 from ..services.stores import get_store
 from ..services.validation import MAX_QTY
 from . import bp
-from .forms import CartForm
 from .routes import cart_of
 
 #: Cards whose photo is in the first screenful on a phone or a desktop: loaded at once, the
@@ -26,21 +27,70 @@ from .routes import cart_of
 EAGER_CARDS = 4
 #: Rendered cards kept per process (a few KB each): far more than a store page shows.
 CARD_CACHE_SIZE = 4096
-#: Stand-ins for what differs per shopper or per page inside a cached card.
+#: Rendered store pages kept per process (up to ~35 KB each).
+PAGE_CACHE_SIZE = 256
+#: Stand-ins for what differs per shopper inside a cached page or card: the CSRF token, the
+#: page to come back to, the cart's count, total, "n item" and whether its bar is hidden.
 TOKEN_MARK, BACK_MARK = "\x00csrf\x00", "\x00next\x00"
+SHOPPER_MARKS = re.compile("\x00(csrf|count|total|summary|hidden)\x00")
 
 
 @bp.get("/<slug>")
 def store_page(slug: str):
     """One page of the store's products (search `q`, category `kategori`, page `halaman`)
-    with photo, price and stock state, the categories, and the cart's summary."""
+    with photo, price and stock state, the categories, and the cart's summary.
+
+    The page is read from the database every time, and rendered once per everything it
+    shows: the store's name, address, WhatsApp and logo, the products' values (price and
+    stock included), the categories, the counts, the language and the address asked for
+    are the key of the rendered page, so a change in any of them is a new page and never a
+    stale one. What is the shopper's own (CSRF token, cart) is put in afterwards."""
     store = get_store(slug)
     catalog = find_products(store, search=request.args.get("q", ""),
                             category=request.args.get("kategori"),
                             page=request.args.get("halaman"))
     cart = carts.view_cart(store, cart_of(slug))
-    return render_template("storefront/store.html", store=store, catalog=catalog, cart=cart,
-                           form=CartForm(), cards=render_cards(store, catalog.products))
+    if "_flashes" in session:  # a message for this shopper only: the page is theirs alone
+        return render_template("storefront/store.html", store=store, catalog=catalog,
+                               cart=cart, cards=render_cards(store, catalog.products))
+    locale = str(get_locale() or "id")
+    key = (store.id, store.slug, store.name, store.address, store.whatsapp, store.logo,
+           locale, request.full_path, tuple(catalog.products), tuple(catalog.categories),
+           catalog.total, catalog.pages)
+    pages = current_app.extensions.setdefault("shop_pages", RenderCache(PAGE_CACHE_SIZE))
+    page = pages.get(key)
+    if page is None:
+        page = render_template("storefront/store.html", store=store, catalog=catalog,
+                               cart=SHOPPER_CART,
+                               cards=render_cards(store, catalog.products, token=TOKEN_MARK))
+        pages.put(key, page)
+    return fill_shopper_marks(page, cart_bits(cart))
+
+
+class ShopperCart:
+    """Stands in for the shopper's cart in a page rendered for every shopper."""
+
+
+SHOPPER_CART = ShopperCart()
+
+
+@bp.app_template_global()
+def cart_bits(cart) -> dict[str, str]:
+    """What the header and the cart bar show of the cart, as escaped text; for the stand-in
+    cart, the marks that fill_shopper_marks replaces."""
+    if isinstance(cart, ShopperCart):
+        return {name: Markup(f"\x00{name}\x00")  # noqa: S704 (no markup in them)
+                for name in ("count", "total", "summary", "hidden")}
+    count = cart.count
+    return {"count": escape(count), "total": escape(format_rupiah(cart.total)),
+            "summary": escape(_("%(count)s item", count=count)),
+            "hidden": Markup("") if count else Markup(" hidden")}
+
+
+def fill_shopper_marks(page: str, bits: dict[str, str]) -> str:
+    """The page with the shopper's CSRF token and cart in place of their stand-ins."""
+    values = dict(bits, csrf=str(escape(generate_csrf())))
+    return SHOPPER_MARKS.sub(lambda found: values[found.group(1)], page)
 
 
 @bp.get("/<slug>/p/<path:code>")
@@ -52,7 +102,7 @@ def product_page(slug: str, code: str):
     cart = carts.view_cart(store, cart_of(slug))
     max_qty = MAX_MONTHS if product.billing is Billing.MONTHLY else MAX_QTY
     return render_template("storefront/product.html", store=store, product=product, cart=cart,
-                           form=CartForm(), max_qty=max_qty, texts=card_texts())
+                           max_qty=max_qty, texts=card_texts())
 
 
 def card_texts() -> dict[str, str]:
@@ -64,37 +114,40 @@ def card_texts() -> dict[str, str]:
             "left": _("Sisa %(n)s", n="{n}")}
 
 
-class CardCache:
-    """Rendered cards by everything they show: the product's values (CardProduct is the key,
-    price and stock included, so a changed product is a new key and never a stale card), the
-    language and whether its photo loads lazily. Least recently used cards go first."""
+class RenderCache:
+    """Rendered HTML by everything it shows, for cards and pages: a card's key is the
+    product's values (CardProduct, price and stock included, so a changed product is a new
+    key and never a stale card), the language and whether its photo loads lazily. Least
+    recently used entries go first."""
 
-    def __init__(self, size: int = CARD_CACHE_SIZE):
+    def __init__(self, size: int):
         self.size = size
-        self.cards: OrderedDict[tuple, str] = OrderedDict()
+        self.entries: OrderedDict[tuple, str] = OrderedDict()
         self.lock = Lock()
 
     def get(self, key: tuple) -> str | None:
         with self.lock:
-            card = self.cards.get(key)
+            card = self.entries.get(key)
             if card is not None:
-                self.cards.move_to_end(key)
+                self.entries.move_to_end(key)
             return card
 
     def put(self, key: tuple, card: str) -> None:
         with self.lock:
-            self.cards[key] = card
-            while len(self.cards) > self.size:
-                self.cards.popitem(last=False)
+            self.entries[key] = card
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
 
 
-def render_cards(store, products) -> list[Markup]:
+def render_cards(store, products, token: str | None = None) -> list[Markup]:
     """The grid's cards as HTML, rendered once per product state and language and then
-    taken from the cache; the shopper's CSRF token and the page to come back to are put in
-    afterwards. A card rendered by Jinja costs ~0.15 ms; a cached one a dict lookup."""
-    cache = current_app.extensions.setdefault("shop_cards", CardCache())
+    taken from the cache; the CSRF token (the shopper's, or the given stand-in) and the page
+    to come back to are put in afterwards. A card rendered by Jinja costs ~0.15 ms; a cached
+    one a dict lookup."""
+    cache = current_app.extensions.setdefault("shop_cards", RenderCache(CARD_CACHE_SIZE))
     locale = str(get_locale() or "id")
-    token, back = str(escape(generate_csrf())), str(escape(request.full_path.rstrip("?")))
+    token = token if token is not None else str(escape(generate_csrf()))
+    back = str(escape(request.full_path.rstrip("?")))
     page = None
     cards = []
     for position, product in enumerate(products, start=1):

@@ -139,7 +139,7 @@ def test_one_tap_without_javascript_adds_one_and_goes_back_to_the_store(client, 
     with client.session_transaction() as session:
         assert session["carts"]["burgerchina"] == {"BRG-CHEESE": 1}
     page = html(client, "/store/burgerchina")
-    assert '<p class="card row" id="cart-bar" >' in page and "Keranjang: 1 item" in page
+    assert '<p class="card row" id="cart-bar">' in page and "Keranjang: 1 item" in page
 
 
 def test_cart_button_is_hidden_while_the_cart_is_empty_and_links_to_checkout(client, burger):
@@ -148,7 +148,7 @@ def test_cart_button_is_hidden_while_the_cart_is_empty_and_links_to_checkout(cli
     full = html(client, "/store/burgerchina")
 
     assert '<p class="card row" id="cart-bar" hidden>' in empty
-    bar = re.search(r'<p class="card row" id="cart-bar" >(.*?)</p>', full, re.S).group(1)
+    bar = re.search(r'<p class="card row" id="cart-bar">(.*?)</p>', full, re.S).group(1)
     assert '<strong id="cart-bar-text">2 item · Rp 16.000</strong>' in bar
     assert 'href="/store/burgerchina/checkout"' in bar
 
