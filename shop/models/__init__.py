@@ -44,6 +44,7 @@ from .orders import (
     Serial,
 )
 from .payments import Carrier, Payment, PaymentRecordStatus, Shipment, ShipmentStatus
+from .statements import LineStatus, StatementImport, StatementLine
 from .portal import Cart, CartItem, DealerPrice, ShopOtp, ShopSession
 from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
@@ -53,12 +54,12 @@ __all__ = [
     "ChatConversation", "ChatTurn", "Customer", "CustomerStatus", "CustomerType", "DealerPrice",
     "EventKind", "FaqEntry", "Gender", "InboundMessage", "LegacyPart", "LegacySalesOrder",
     "LegacySalesOrderLine", "LegacySalesman", "LegacyState", "LegacyStock", "LegacyToko",
-    "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money", "Notification",
+    "LineStatus", "LoginAttempt", "MembershipLevel", "MessageTemplate", "Money", "Notification",
     "NotificationChannel", "NotificationStatus", "Order", "OrderEvent", "OrderItem", "OrderRequest",
     "OrderStatus",
     "Payment", "PaymentMethod", "PaymentRecordStatus", "PaymentStatus", "Product", "ProductPhoto",
     "RequestStatus", "RequestTopic",
     "SalesStaff", "Serial", "Shipment", "ShipmentStatus", "Shop", "ShopOtp", "ShopSession",
-    "StaffPosition", "StockMovement", "Store", "StrEnumType", "UTCDateTime", "admin_user_stores",
+    "StaffPosition", "StatementImport", "StatementLine", "StockMovement", "Store", "StrEnumType", "UTCDateTime", "admin_user_stores",
     "new_order_id", "new_public_id", "utcnow",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -55,6 +56,7 @@ class PaymentMethod(enum.StrEnum):
     BANK_TRANSFER = "bank_transfer"
     E_WALLET = "e_wallet"
     COD = "cod"
+    QRIS = "qris"
     CREDIT_CARD = "credit_card"
 
 
@@ -131,7 +133,10 @@ class Order(db.Model):
         Index("ix_orders_recipient_phone", "recipient_phone"),
         Index("ix_orders_customer_id", "customer_id"),
         Index("ix_orders_shop_id_created_at", "shop_id", "created_at"),
+        # A bank statement's credit is matched to the store's unpaid order of that amount.
+        Index("ix_orders_store_id_amount_due", "store_id", "amount_due"),
         CheckConstraint("total >= 0", name="total_not_negative"),
+        CheckConstraint("unique_code BETWEEN 1 AND 999", name="unique_code_in_range"),
         CheckConstraint("discount >= 0 AND discount <= subtotal", name="discount_within_subtotal"),
     )
 
@@ -148,6 +153,13 @@ class Order(db.Model):
     discount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     shipping_fee: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     total: Mapped[Decimal] = mapped_column(Money)
+    #: The store's unique transfer code (kode unik, 1-999) of a bank-transfer order, where the
+    #: store uses them: the store's income, not a discount (services/transfer_codes.py).
+    unique_code: Mapped[int | None] = mapped_column(Integer)
+    #: What the customer pays: the total plus the unique code, kept by the database itself
+    #: so that no edit of the total can leave it behind.
+    amount_due: Mapped[Decimal] = mapped_column(
+        Money, Computed("total + COALESCE(unique_code, 0)", persisted=True))
     status: Mapped[OrderStatus] = mapped_column(
         StrEnumType(OrderStatus), default=OrderStatus.PENDING
     )

@@ -43,6 +43,17 @@ class Store(db.Model):
     admin_whatsapp: Mapped[list] = mapped_column(JSON, default=list)
     #: File name of the logo in the upload folder (random, set by the back office).
     logo: Mapped[str | None] = mapped_column(String(64))
+    #: Bank transfers get a unique code (kode unik, 1-999) added to the amount, so that each
+    #: unpaid order's amount due tells it apart in the bank's statement (services/
+    #: transfer_codes.py).
+    unique_code_enabled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                      server_default="0")
+    #: The payload of the store's printed (static) QRIS, validated by services/qris.py; each
+    #: QRIS order shows a dynamic one with its amount due.
+    qris_payload: Mapped[str | None] = mapped_column(Text)
+    #: The columns of the bank's statement export as last chosen on upload:
+    #: {"preset": "bca"|"mandiri"|"bri"|"custom", "date": n, "description": n, "credit": n}.
+    statement_mapping: Mapped[dict | None] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
