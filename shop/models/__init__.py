@@ -44,8 +44,8 @@ from .orders import (
     Serial,
 )
 from .payments import Carrier, Payment, PaymentRecordStatus, Shipment, ShipmentStatus
-from .statements import LineStatus, StatementImport, StatementLine
 from .portal import Cart, CartItem, DealerPrice, ShopOtp, ShopSession
+from .statements import LineStatus, StatementImport, StatementLine
 from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
 __all__ = [
@@ -60,6 +60,7 @@ __all__ = [
     "Payment", "PaymentMethod", "PaymentRecordStatus", "PaymentStatus", "Product", "ProductPhoto",
     "RequestStatus", "RequestTopic",
     "SalesStaff", "Serial", "Shipment", "ShipmentStatus", "Shop", "ShopOtp", "ShopSession",
-    "StaffPosition", "StatementImport", "StatementLine", "StockMovement", "Store", "StrEnumType", "UTCDateTime", "admin_user_stores",
+    "StaffPosition", "StatementImport", "StatementLine", "StockMovement", "Store", "StrEnumType",
+    "UTCDateTime", "admin_user_stores",
     "new_order_id", "new_public_id", "utcnow",
 ]
