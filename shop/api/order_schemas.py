@@ -73,10 +73,22 @@ class PlacedCustomer(Schema):
     phone: str
 
 
+class PlacedPayment(Schema):
+    method: str | None = Field(description="bank_transfer, qris, e_wallet or cod.")
+    amount_due: Money = Field(description="What to pay: the total plus the unique code.")
+    unique_code: int | None = Field(
+        description="The store's unique transfer code (1-999) inside amount_due, or null.")
+    instructions: str | None = Field(
+        description="How to pay, as text in the order's language; null when nothing is due.")
+    qris: str | None = Field(
+        description="The dynamic QRIS payload with amount_due (method qris), or null.")
+
+
 class CheckoutAnswer(Schema):
     """The order placed (201), or the same order for a repeated idempotency key (200)."""
 
     success: bool
     order: PlacedOrderJson
     customer: PlacedCustomer
+    payment: PlacedPayment
     trackingUrl: str

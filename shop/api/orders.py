@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
+from flask_babel import force_locale
 
 from ..errors import BadRequest
 from ..extensions import limiter
@@ -70,6 +71,11 @@ def _item_types_ok(item) -> bool:
         qty is None or (isinstance(qty, int | str) and not isinstance(qty, bool)))
 
 
+def _payment_json(placed: PlacedOrder) -> dict:
+    with force_locale(placed.locale):  # the instructions in the order's language
+        return placed.payment.as_json()
+
+
 def order_json(placed: PlacedOrder) -> dict:
     """The answer of a checkout: order, customer and tracking URL; money as strings."""
     return {
@@ -93,5 +99,8 @@ def order_json(placed: PlacedOrder) -> dict:
             "id": placed.customer.public_id, "name": placed.customer.name,
             "phone": placed.customer.phone,
         },
+        "payment": _payment_json(placed) if placed.payment is not None else {
+            "method": placed.payment_method, "amount_due": money_json(placed.amount_due),
+            "unique_code": placed.unique_code, "instructions": None, "qris": None},
         "trackingUrl": placed.tracking_url,
     }

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 from functools import cached_property
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +28,7 @@ from ..models import (
     Order,
     OrderItem,
     OrderStatus,
+    PaymentMethod,
     PaymentStatus,
     Product,
     Shop,
@@ -43,8 +46,10 @@ from .notifications import Message, deliver_order_after_commit, outbox_rows, ren
 from .numbering import assign_order_number, early_order_number
 from .order_channels import CHANNEL_RULES, BuyerKind, ChannelRules
 from .order_rows import insert_order_rows
+from .payments import PaymentInstructions, order_payment_instructions, payment_instructions
 from .phones import normalize_phone
 from .shipping_fees import ShippingQuote, quote_shipping
+from .transfer_codes import assign_unique_code, uses_unique_code
 from .validation import (
     clean_cart,
     clean_courier,
@@ -150,12 +155,23 @@ class PlacedOrder:
     shop_id: int | None = None
     #: The courier's fee is still to be set by an admin ("ongkir dikonfirmasi admin").
     shipping_pending: bool = False
+    #: The store's unique transfer code added to the total (services/transfer_codes.py).
+    unique_code: int | None = None
+    #: How to pay it (None: nothing to pay now, or no method the store can take).
+    payment: PaymentInstructions | None = None
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What the customer pays: the total plus the unique code."""
+        return self.totals.total + (self.unique_code or 0)
 
     @cached_property
     def confirmation_text(self) -> str:
         """The customer's confirmation as it is sent (rendered only when asked for)."""
+        with force_locale(self.locale):
+            payment = self.payment.text() if self.payment is not None else None
         return render_confirmation(self.message_data, number=self.number, order_id=self.id,
-                                   locale=self.locale)
+                                   locale=self.locale, payment_instructions=payment)
 
 
 def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
@@ -165,7 +181,9 @@ def clean_checkout(store: Store, req: CheckoutRequest) -> CleanCheckout:
     checks = {
         **_buyer_checks(store, req, rules),
         "payment_method": lambda: clean_payment_method(
-            req.payment_method or rules.default_payment_method(store), rules.payment_methods),
+            req.payment_method or rules.default_payment_method(store),
+            [m for m in rules.payment_methods if m != PaymentMethod.QRIS
+             or getattr(store, "qris_payload", None)]),
         "notes": lambda: clean_text(req.notes, field="notes", label=_("Catatan")),
         "cart": lambda: clean_cart(req.items),
         "idempotency_key": lambda: clean_idempotency_key(req.idempotency_key),
@@ -338,12 +356,19 @@ def _write_order(
         number = assign_order_number(store, req.channel, now, order_id=order_id, reserve=wanted)
     else:
         reserve_stock(wanted, order_id=order_id)
+    # Last of all: the store's lock of unique codes is held until the commit that follows.
+    unique_code = assign_unique_code(store, order_id, now=now) \
+        if uses_unique_code(store, data.payment_method) else None
+    payment = payment_instructions(
+        store, number=number, total=totals.total, unique_code=unique_code,
+        payment_method=data.payment_method, payment_status=PaymentStatus.PENDING,
+        status=OrderStatus.PENDING)
     return PlacedOrder(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,
         tracking_url=f"{base_url}/track/{order_id}", message_data=messages.confirmation,
         locale=locale, payment_method=data.payment_method, shop_id=req.shop and req.shop.id,
-        shipping_pending=data.shipping.pending,
+        shipping_pending=data.shipping.pending, unique_code=unique_code, payment=payment,
     )
 
 
@@ -440,5 +465,6 @@ def replay_order(store: Store, order: Order, req: CheckoutRequest, *, base_url: 
                                  customer.total_orders, customer.public_id) if customer else None,
         tracking_url=tracking_url, message_data=confirmation, locale=order.locale,
         payment_method=order.payment_method, created=False, shop_id=order.shop_id,
-        shipping_pending=order.shipping_fee_pending,
+        shipping_pending=order.shipping_fee_pending, unique_code=order.unique_code,
+        payment=order_payment_instructions(store, order),
     )

@@ -44,10 +44,12 @@ PAYMENT_METHODS = {
     PaymentMethod.BANK_TRANSFER: N_("Transfer Bank"),
     PaymentMethod.E_WALLET: N_("E-Wallet (GoPay, OVO, ShopeePay)"),
     PaymentMethod.COD: N_("Bayar di Tempat (COD)"),
+    PaymentMethod.QRIS: N_("QRIS (semua e-wallet & m-banking)"),
     PaymentMethod.CREDIT_CARD: N_("Kartu Kredit"),
 }
-STOREFRONT_PAYMENT_METHODS = (PaymentMethod.BANK_TRANSFER, PaymentMethod.E_WALLET,
-                              PaymentMethod.COD)
+#: QRIS only where the store has one (Store.qris_payload).
+STOREFRONT_PAYMENT_METHODS = (PaymentMethod.BANK_TRANSFER, PaymentMethod.QRIS,
+                              PaymentMethod.E_WALLET, PaymentMethod.COD)
 
 
 def payment_method_label(method: str | None, store: Store | None = None) -> str:

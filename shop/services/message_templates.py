@@ -146,6 +146,9 @@ Kurir: {{ courier }}{{ " (ongkir dikonfirmasi admin)" if shipping_pending else "
 
 *Pembayaran:* {{ payment_method }}
 {% endif %}
+{% if payment_instructions %}
+{{ payment_instructions }}
+{% endif %}
 {% if notes %}
 
 Catatan: {{ notes }}
@@ -195,6 +198,9 @@ Courier: {{ courier }}{{ " (shipping fee to be confirmed)" if shipping_pending e
 
 *Payment:* {{ payment_method }}
 {% endif %}
+{% if payment_instructions %}
+{{ payment_instructions }}
+{% endif %}
 {% if notes %}
 
 Note: {{ notes }}
@@ -212,6 +218,9 @@ _CONFIRMATION_SAMPLE = {
     "customer_name": "Budi Santoso", "customer_phone": "6281234567890",
     "address": "Jl. Merdeka No. 1, Jakarta", "courier": "GoSend", "shipping_pending": False,
     "payment_method": "Transfer Bank", "notes": "Tanpa sambal",
+    "payment_instructions": "Transfer tepat Rp 65.123 (termasuk kode unik 123) ke:\n"
+                            "- BCA 1234567890 a.n. Burger China\n"
+                            "Cantumkan nomor pesanan #ORD-20240127-001 di berita transfer.",
 }
 
 
@@ -290,6 +299,8 @@ SPECS: dict[str, Spec] = {
             "shipping_pending": "Ongkos kirim masih dikonfirmasi admin (ya/tidak)",
             "total": "Total", "customer_name": "Nama pemesan", "customer_phone": "No. WhatsApp",
             "address": "Alamat", "courier": "Kurir", "payment_method": "Metode pembayaran",
+            "payment_instructions": "Cara membayar: jumlah tepat (dengan kode unik) dan "
+                                    "rekening, e-wallet, QRIS atau COD",
             "notes": "Catatan pemesan",
         },
         sample=_CONFIRMATION_SAMPLE,

@@ -186,6 +186,21 @@ class Reads:
                 select(Order.number, Order.id).where(Order.id == order_id)).first()
         return self.orders[order_id]
 
+    def payment_text(self, order_id: str, locale: str) -> str | None:
+        """How to pay the order as it stands now, in the message's language (None when
+        there is nothing to pay)."""
+        from flask_babel import force_locale
+
+        from ..models import Store
+        from .payments import order_payment_instructions
+
+        order = db.session.get(Order, order_id)
+        if order is None:
+            return None
+        with force_locale(locale if locale in message_templates.LOCALES else "id"):
+            found = order_payment_instructions(db.session.get(Store, order.store_id), order)
+            return found.text() if found is not None else None
+
 
 def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
     """The ids of the rows claim_rows takes."""
@@ -392,6 +407,9 @@ def render_values(row: Notification, order: Order | None = None,
             raise LookupError("the order of this message no longer exists")
         values.update(order_number=found.number, order_id=found.id,
                       tracking_url=f"{base}/track/{found.id}")
+        if "payment_instructions" in spec.variables:
+            values["payment_instructions"] = (reads or Reads()).payment_text(found.id,
+                                                                            row.locale)
     if spec is not None and "admin_url" in spec.variables:
         values["admin_url"] = f"{base}{admin_path}"
     if spec is not None:  # an optional value the moment did not have is empty, not an error
@@ -429,12 +447,14 @@ def render_notification(row: Notification, reads: Reads | None = None
     return subject, body
 
 
-def render_confirmation(data: dict, *, number: str, order_id: str, locale: str) -> str:
+def render_confirmation(data: dict, *, number: str, order_id: str, locale: str,
+                        payment_instructions: str | None = None) -> str:
     """The customer's order confirmation as it will be sent (for the success page)."""
     values = dict(data)
     base = base_url(values)
     values.pop("base_url", None)
-    values.update(order_number=number, order_id=order_id, tracking_url=f"{base}/track/{order_id}")
+    values.update(order_number=number, order_id=order_id, tracking_url=f"{base}/track/{order_id}",
+                  payment_instructions=payment_instructions)
     return message_templates.render(template_text("order_confirmation", locale)[1],
                                     json_values(values))
 

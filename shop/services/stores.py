@@ -36,6 +36,10 @@ class StoreInfo:
     e_wallets: list
     #: File name of the logo in the upload folder, shown in the store's header.
     logo: str | None
+    #: Bank transfers get a unique code (services/transfer_codes.py).
+    unique_code_enabled: bool
+    #: The store's static QRIS payload (services/qris.py), or None.
+    qris_payload: str | None
 
 
 STORE_BY_SLUG = (

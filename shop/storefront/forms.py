@@ -103,9 +103,11 @@ class CheckoutForm(FlaskForm):
 
 def offered_payment_methods(store) -> list[str]:
     """The storefront's methods this store can take: a transfer needs a bank account, an
-    e-wallet payment a wallet number; cash on delivery is always possible."""
+    e-wallet payment a wallet number, QRIS the store's QRIS; cash on delivery is always
+    possible."""
     has = {"bank_transfer": bool(store.bank_accounts),
-           "e_wallet": bool(getattr(store, "e_wallets", None)), "cod": True}
+           "e_wallet": bool(getattr(store, "e_wallets", None)),
+           "qris": bool(getattr(store, "qris_payload", None)), "cod": True}
     return [m.value for m in STOREFRONT_PAYMENT_METHODS if has.get(m.value, True)]
 
 
