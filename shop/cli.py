@@ -27,6 +27,9 @@ DEMO_STORE = {
         {"courier": "SiCepat REG", "fee": "12000.00", "free_from": None},
         {"courier": "Ambil di Toko", "fee": "0.00", "free_from": None},
     ],
+    "e_wallets": [{"provider": "GoPay", "number": "081111111111", "holder": "Burger China"}],
+    # Transfers get a unique code (and QRIS orders a dynamic QRIS: see seed_demo).
+    "unique_code_enabled": True,
 }
 #: code, name, category, price, stock (None: made to order), description
 DEMO_PRODUCTS = [
@@ -52,6 +55,12 @@ def seed_demo(reset_password: bool = False) -> tuple[Store, str | None]:
         db.session.flush()
     if not store.shipping_rates:  # a demo store made before shipping fees existed
         store.shipping_rates = DEMO_STORE["shipping_rates"]
+    if store.qris_payload is None:  # new, or made before QRIS and unique codes
+        from .services.qris import SAMPLE_STATIC_QRIS
+
+        store.qris_payload = SAMPLE_STATIC_QRIS
+        store.unique_code_enabled = True
+        store.e_wallets = store.e_wallets or DEMO_STORE["e_wallets"]
     known = set(db.session.scalars(select(Product.code).where(Product.store_id == store.id)))
     for code, name, category, price, stock, description in DEMO_PRODUCTS:
         if code not in known:

@@ -98,7 +98,7 @@ def verify_payment(store: Store, *, order_ref, customer_ref=None, phone=None) ->
         instructions=None if is_paid else instructions(store, order),
         subtotal=order.subtotal, discount=order.discount, shipping_fee=order.shipping_fee,
         total=order.total, amount_paid=received,
-        amount_due=ZERO if settled else max(order.total - received, ZERO),
+        amount_due=ZERO if settled else max(order.amount_due - received, ZERO),
         created_at=order.created_at, lines=bill_lines(order))
 
 
@@ -153,8 +153,12 @@ def instructions(store: Store, order: Order) -> str:
 
 def method_instructions(store: Store, order: Order) -> str:
     """How to pay an order still waiting for its money, by its payment method."""
-    amount, number = format_rupiah(order.total), order.number
+    amount, number = format_rupiah(order.amount_due), order.number
     method = order.payment_method
+    if method == PaymentMethod.QRIS and store.qris_payload:
+        return (f"📱 *Bayar dengan QRIS*\n\nJumlah: {amount}\nBuka link pelacakan pesanan "
+                f"{number} di pesan konfirmasi: QRIS {store.name} dengan nominal {amount} "
+                "sudah terisi, tinggal scan dengan aplikasi e-wallet atau m-banking apa pun.")
     if method == PaymentMethod.COD:
         return (f"💵 *Bayar di Tempat (COD)*\n\nSiapkan uang tunai {amount} (sebaiknya uang "
                 f"pas) untuk dibayarkan ke kurir saat pesanan {number} tiba, dan pastikan ada "
@@ -167,8 +171,11 @@ def method_instructions(store: Store, order: Order) -> str:
     if not accounts:
         return f"Nomor {where} {store.name} belum tercantum. Untuk membayar {amount}, " \
                f"silakan {_ask(store)}."
+    due = f"Jumlah: {amount}"
+    if order.unique_code and method == PaymentMethod.BANK_TRANSFER:
+        due = f"Jumlah: {amount} (transfer tepat, termasuk kode unik {order.unique_code})"
     return "\n".join([
-        title, "", f"Jumlah: {amount}", f"Referensi: {number} (tulis di berita/catatan)", "",
+        title, "", due, f"Referensi: {number} (tulis di berita/catatan)", "",
         f"Ke salah satu {where} {store.name}:", *accounts, "",
         "Setelah membayar, kirim foto bukti pembayaran lewat link pelacakan di pesan "
         "konfirmasi pesanan Anda, agar segera kami periksa."])

@@ -108,8 +108,9 @@ def placed_text(ctx: Context, placed: PlacedOrder, product: Product) -> str:
     transfer = transfer_instructions(
         ctx.store, number=placed.number, total=placed.totals.total,
         payment_method=placed.payment_method, payment_status=placed.payment_status,
-        status=placed.status)
+        status=placed.status, unique_code=placed.unique_code)
     if transfer is not None:
+        total = format_rupiah(transfer.amount)
         accounts = " / ".join(
             " ".join(plain(acc.get(key, ""), limit=60) for key in ("bank", "number"))
             + (f" a.n. {plain(acc['holder'], limit=60)}" if acc.get("holder") else "")

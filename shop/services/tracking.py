@@ -70,7 +70,8 @@ class Happened:
 class Tracking:
     #: The order's row (number, statuses, money, recipient), read-only.
     order: Row
-    #: The store's name, slug, logo, address, WhatsApp, time zone and bank accounts.
+    #: The store's name, slug, logo, address, WhatsApp, time zone, bank accounts, e-wallets
+    #: and QRIS.
     store: Row
     items: list[ItemLine]
     steps: list[Step]
@@ -118,6 +119,7 @@ def _tracking_query(dialect: str):
             select(orders.c.id, orders.c.number, orders.c.status, orders.c.payment_status,
                    orders.c.payment_method, orders.c.courier, orders.c.subtotal,
                    orders.c.discount, orders.c.shipping_fee, orders.c.total,
+                   orders.c.unique_code, orders.c.amount_due,
                    orders.c.recipient_name, orders.c.recipient_phone,
                    orders.c.shipping_address, orders.c.shipping_district,
                    orders.c.shipping_city, orders.c.shipping_province,
@@ -126,6 +128,7 @@ def _tracking_query(dialect: str):
                    stores.c.name.label("store_name"), stores.c.slug.label("store_slug"),
                    stores.c.logo.label("store_logo"), stores.c.address.label("store_address"),
                    stores.c.whatsapp, stores.c.timezone, stores.c.bank_accounts,
+                   stores.c.e_wallets, stores.c.qris_payload,
                    items.label("items_json"), events.label("events_json"),
                    rejection.label("proof_rejection"))
             .join_from(orders, stores, stores.c.id == orders.c.store_id)
@@ -150,7 +153,8 @@ def load_tracking(order_id: str) -> Tracking:
               for _id, to_status, note, at in sorted(_json_rows(row.events_json))]
     store = SimpleNamespace(name=row.store_name, slug=row.store_slug, logo=row.store_logo,
                             address=row.store_address, whatsapp=row.whatsapp,
-                            timezone=row.timezone, bank_accounts=row.bank_accounts)
+                            timezone=row.timezone, bank_accounts=row.bank_accounts,
+                            e_wallets=row.e_wallets, qris_payload=row.qris_payload)
     return Tracking(row, store, items, build_timeline(row.status, events))
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..errors import InvalidInput, ShopError
 from ..extensions import db, limiter
 from ..services.messages import shopper_order_text, store_question_text, whatsapp_link
 from ..services.orders import get_order
-from ..services.payments import transfer_instructions
+from ..services.payments import order_payment_instructions
 from ..services.tracking import load_tracking
 from ..services.transfer_proofs import (
     can_submit_proof,
@@ -38,14 +39,22 @@ def track_order(order_id: str):
     contact = whatsapp_link(view.store.whatsapp,
                             store_question_text(view.store.name, view.order.number))
     order = view.order
-    transfer = transfer_instructions(
-        view.store, number=order.number, total=order.total, payment_method=order.payment_method,
-        payment_status=order.payment_status, status=order.status)
+    payment = order_payment_instructions(view.store, order)
     return render_template("tracking/track.html", view=view, order=order, store=view.store,
-                           contact_url=contact, transfer=transfer, thanks=_thanks(view),
+                           contact_url=contact, payment=payment, thanks=_thanks(view),
+                           qr_svg=_qr(payment),
                            can_send_proof=can_submit_proof(order.status, order.payment_status),
                            proof_waiting=proof_under_review(order.payment_status),
                            **self_service_context(order))
+
+
+def _qr(payment) -> Markup | None:
+    """The QRIS to scan, drawn on the server (segno's SVG: no text of anyone's in it)."""
+    if payment is None or not payment.qris:
+        return None
+    from ..services.qris import qr_svg
+
+    return Markup(qr_svg(payment.qris))  # noqa: S704
 
 
 def _thanks(view) -> dict | None:
