@@ -222,8 +222,9 @@ def _record_payment(order: Order, line: StatementLine, *, actor: str) -> Payment
     payment.status = PaymentRecordStatus.CONFIRMED
     payment.decided_by, payment.decided_at = actor, now
     db.session.add(payment)
-    note = _("Mutasi bank %(day)s: %(reference)s", day=line.posted_on.strftime("%d/%m/%Y"),
-             reference=reference or "-")
+    # The note reaches the customer's message: the day only, not the bank's line text.
+    note = _("Transfer diterima (mutasi bank %(day)s).",
+             day=line.posted_on.strftime("%d/%m/%Y"))
     set_payment_status(order, PaymentStatus.PAID, actor=actor, note=note)
     db.session.flush()
     return payment

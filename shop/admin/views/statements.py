@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import Admin, expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ...errors import ShopError
 from ...extensions import db
@@ -102,5 +103,5 @@ def _chosen_store(stores: list[Store]) -> Store | None:
 
 def register(admin: Admin) -> None:
     """Mutasi Bank, under "Pembayaran"."""
-    admin.add_view(StatementView(name="Mutasi Bank", category="Pembayaran",
+    admin.add_view(StatementView(name=_l("Mutasi Bank"), category="Pembayaran",
                                  endpoint="statements", url="/admin/statements"))
