@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -124,7 +124,9 @@ def read_credits(data: bytes, mapping: dict, *, today: date) -> list[Credit]:
     for index in range(start, len(rows)):
         credit = _credit(rows[index], columns, index + 1, today)
         if credit is not None:
-            credits.append(credit)
+            # Kept as the row of the table (1 = the first row under the header); refusals
+            # name the file's line, which a spreadsheet shows.
+            credits.append(replace(credit, line_number=index - start + 1))
     if not credits:
         raise InvalidInput(_("Tidak ada uang masuk (kredit) yang terbaca di file ini. Periksa "
                              "format atau kolom yang dipilih."))

@@ -179,3 +179,13 @@ def test_an_order_placed_before_the_window_or_after_the_line_does_not_match(make
 
     (line,) = statement.lines
     assert (line.status, line.order_id) == (LineStatus.PROPOSED, fits.id)
+
+
+def test_a_credit_keeps_its_row_under_the_header_and_a_refusal_names_the_file_line():
+    credits = read_credits(bca_csv(ROWS), {"preset": "bca"}, today=TODAY)
+    assert [c.line_number for c in credits] == [1, 3]  # row 2 is the debit
+
+    data = b"Laporan\nTanggal,Keterangan,Jumlah\n01/12/2026,A,1000\n02/12/2026,B,enam\n"
+    with pytest.raises(InvalidInput, match="Baris 4:"):
+        read_credits(data, {"preset": "custom", "date": "Tanggal", "description": "2",
+                            "amount": "3"}, today=TODAY)
