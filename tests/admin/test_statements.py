@@ -273,3 +273,58 @@ def test_orders_placed_more_than_a_week_before_the_line_are_not_proposed(login_a
     statement = statement_of(upload(owner, store, data))
 
     assert statement.lines[0].status == LineStatus.UNMATCHED
+
+
+def test_one_order_that_fits_two_credits_of_the_file_is_left_to_the_owner(login_as, make):
+    store = make.store()
+    kaos = make.product(store, "KAOS", "65000")
+    placed = make.order(store, items=[(kaos.code, 1)], payment_method="bank_transfer")
+    db.session.execute(update(Order).where(Order.id == placed.id).values(unique_code=123))
+    db.session.commit()
+    row = (today(), "SETORAN TUNAI", Decimal("65123"), "CR")
+    owner = login_as("admin", [store])
+
+    statement = statement_of(upload(owner, store, bca_csv([row, row], with_year=True)))
+
+    assert [(x.status, x.candidates) for x in statement.lines] == [
+        (LineStatus.AMBIGUOUS, [placed.id])] * 2
+    assert len({x.fingerprint for x in statement.lines}) == 2  # the repeat is its own line
+    first, second = statement.lines
+    owner.post(f"/admin/statements/{statement.id}/pick",
+               data={"line_id": first.id, "order_id": placed.id})
+    page = follow(owner, owner.post(f"/admin/statements/{statement.id}/pick",
+                                    data={"line_id": second.id, "order_id": placed.id}))
+
+    assert "Baris dilewati" in page
+    db.session.expire_all()
+    assert [x.status for x in statement.lines] == [LineStatus.CONFIRMED, LineStatus.SKIPPED]
+    assert db.session.scalar(select(func.count()).select_from(Payment).where(
+        Payment.order_id == placed.id)) == 1
+
+
+def test_an_admin_of_two_stores_uploads_for_the_store_chosen(login_as, two_stores):
+    a, b = two_stores
+    admin = login_as("admin", [a, b])
+    form = text(admin.get(f"/admin/statements/?store_id={b.id}"))
+    assert 'id="store-choice"' in form and f'name="store_id" value="{b.id}"' in form
+
+    answer = upload(admin, b, bca_csv([(today(), "DARI X", Decimal("1000"), "CR")]),
+                    preset="bri")
+    assert "bukan mutasi BRI" in text(answer)
+    statement = statement_of(upload(admin, b, bca_csv([(today(), "DARI X", Decimal("1000"),
+                                                        "CR")])))
+
+    assert statement.store_id == b.id and statement.lines[0].status == LineStatus.UNMATCHED
+    db.session.expire_all()
+    assert (a.statement_mapping, b.statement_mapping) == (None, {"preset": "bca"})
+
+
+def test_the_review_page_in_english(login_as, shop_day):
+    store, _orders, data = shop_day
+    owner = login_as("admin", [store])
+    statement = statement_of(upload(owner, store, data))
+
+    page = text(owner.get(f"/admin/statements/{statement.id}/?lang=en"))
+
+    assert "Confirm all matches (2)" in page and "More than one order fits" in page
+    assert "No order fits" in page and "Konfirmasi semua" not in page
