@@ -19,7 +19,7 @@ from shop.models.statements import LineStatus, StatementImport, StatementLine
 from shop.services.message_templates import payment_template
 
 from ..statement_samples import bca_csv
-from .backoffice import csrf_enabled, csrf_token, follow, text
+from .backoffice import csrf_enabled, csrf_token, follow, text, to_login
 
 PAID_MESSAGE = payment_template("PAID")
 
@@ -328,3 +328,17 @@ def test_the_review_page_in_english(login_as, shop_day):
 
     assert "Confirm all matches (2)" in page and "More than one order fits" in page
     assert "No order fits" in page and "Konfirmasi semua" not in page
+
+
+def test_past_imports_are_listed_for_their_store_and_the_page_needs_a_login(
+        client, login_as, shop_day):
+    store, _orders, data = shop_day
+    owner = login_as("admin", [store])
+    statement = statement_of(upload(owner, store, data))
+
+    listing = text(owner.get("/admin/statements/"))
+
+    assert f'href="/admin/statements/{statement.id}/"' in listing
+    assert "mutasi-bca.csv" in listing and "Toko Maju" in listing
+    assert to_login(client.get("/admin/statements/"))
+    assert to_login(client.post(f"/admin/statements/{statement.id}/confirm"))
