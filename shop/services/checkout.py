@@ -362,7 +362,7 @@ def _write_order(
     payment = payment_instructions(
         store, number=number, total=totals.total, unique_code=unique_code,
         payment_method=data.payment_method, payment_status=PaymentStatus.PENDING,
-        status=OrderStatus.PENDING)
+        status=OrderStatus.PENDING, shipping_pending=data.shipping.pending)
     return PlacedOrder(
         id=order_id, number=number, status=OrderStatus.PENDING,
         payment_status=PaymentStatus.PENDING, totals=totals, lines=lines, customer=customer,

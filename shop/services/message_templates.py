@@ -353,15 +353,23 @@ Please check: {{ admin_url }}"""),
     "shipping_fee_set": Spec(
         title="Ongkos kirim dikonfirmasi (ke pelanggan)",
         variables={**ORDER_VARIABLES, "courier": "Kurir", "shipping_fee": "Ongkos kirim",
-                   "total": "Total yang harus dibayar"},
+                   "total": "Total yang harus dibayar",
+                   "payment_instructions": "Cara membayar: jumlah tepat (dengan kode unik) "
+                                           "dan rekening, e-wallet, QRIS atau COD"},
         sample={**_SAMPLE_ORDER, "courier": "JNE Regular", "shipping_fee": "15000.00",
-                "total": "80000.00"},
+                "total": "80000.00",
+                "payment_instructions": "Transfer tepat Rp 80.123 (termasuk kode unik 123) "
+                                        "ke:\n- BCA 1234567890 a.n. Burger China"},
         defaults={
             "id": ("Ongkos kirim pesanan #{{ order_number }}", """\
 🚚 Ongkos kirim pesanan #{{ order_number }} di {{ store_name }} sudah dikonfirmasi.
 {% if courier %}Kurir: {{ courier }}
 {% endif %}Ongkos kirim: {{ shipping_fee|rupiah }}
 *Total yang harus dibayar: {{ total|rupiah }}*
+{% if payment_instructions %}
+
+{{ payment_instructions }}
+{% endif %}
 
 Lihat pesanan dan cara bayar: {{ tracking_url }}"""),
             "en": ("Shipping fee for order #{{ order_number }}", """\
@@ -369,6 +377,10 @@ Lihat pesanan dan cara bayar: {{ tracking_url }}"""),
 {% if courier %}Courier: {{ courier }}
 {% endif %}Shipping: {{ shipping_fee|rupiah }}
 *Amount to pay: {{ total|rupiah }}*
+{% if payment_instructions %}
+
+{{ payment_instructions }}
+{% endif %}
 
 Your order and how to pay: {{ tracking_url }}"""),
         },

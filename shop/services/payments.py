@@ -100,10 +100,13 @@ def _account(account: dict, kind: str) -> str:
 def payment_instructions(
     store, *, number: str, total: Decimal, unique_code: int | None,
     payment_method: str | None, payment_status: PaymentStatus, status: OrderStatus,
+    shipping_pending: bool = False,
 ) -> PaymentInstructions | None:
     """How to pay an order still waiting for its money (None when it is paid, under review,
-    closed, or has no method the store can take)."""
-    if not payment_method or payment_status != PaymentStatus.PENDING or status in CLOSED:
+    closed, has no method the store can take, or its shipping fee is still to be confirmed:
+    the amount is not known yet, and the shopper is told it will follow)."""
+    if (not payment_method or payment_status != PaymentStatus.PENDING or status in CLOSED
+            or shipping_pending):
         return None
     amount = total + (unique_code or 0)
     base = {"method": payment_method, "amount_due": amount, "reference": number,
@@ -133,4 +136,4 @@ def order_payment_instructions(store, order) -> PaymentInstructions | None:
     return payment_instructions(
         store, number=order.number, total=order.total, unique_code=order.unique_code,
         payment_method=order.payment_method, payment_status=order.payment_status,
-        status=order.status)
+        status=order.status, shipping_pending=order.shipping_fee_pending)
