@@ -14,6 +14,7 @@ from ..errors import DuplicateValue, InvalidInput
 from ..extensions import db
 from ..models import Store
 from .phones import normalize_phone
+from .qris import read_static
 from .shipping_fees import clean_shipping_rates
 from .uploads import is_stored_name
 from .validation import clean_text
@@ -153,6 +154,11 @@ def save_store(store: Store | None, values: dict) -> Store:
         couriers = cleaned.get("couriers", store.couriers if store is not None else [])
         cleaned["shipping_rates"] = clean_shipping_rates(couriers or [],
                                                          values["shipping_rates"] or [])
+    if "qris_payload" in values:  # pasted from the printed QRIS; empty: no QRIS
+        raw = values["qris_payload"]
+        cleaned["qris_payload"] = read_static(raw).payload if raw and raw.strip() else None
+    if "unique_code_enabled" in values:
+        cleaned["unique_code_enabled"] = bool(values["unique_code_enabled"])
     if "slug" in cleaned:
         taken = select(Store.id).where(Store.slug == cleaned["slug"])
         if store is not None and store.id is not None:

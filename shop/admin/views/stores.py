@@ -1,6 +1,7 @@
 """Back-office views: store settings (super admins only). Slug, contact numbers, logo, the
-bank accounts and e-wallets of the payment instructions, couriers, time zone and the admins'
-alert numbers; saved through shop.services.stores_admin."""
+bank accounts and e-wallets of the payment instructions, the unique transfer code, the
+store's QRIS, couriers, time zone and the admins' alert numbers; saved through
+shop.services.stores_admin."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ...extensions import db
 from ...models import Store
 from ...services import stores_admin
 from ...services.phones import local_phone
+from ...services.qris import qr_svg, read_static
 from ...services.shipping_fees import courier_choices
 from ...services.uploads import delete_image, save_image
 from ...unit_of_work import commit
@@ -30,7 +32,7 @@ LOGO_SIZE = 512
 LOCAL_ZONES = (("Asia/Jakarta", "Asia/Jakarta (WIB)"), ("Asia/Makassar", "Asia/Makassar (WITA)"),
                ("Asia/Jayapura", "Asia/Jayapura (WIT)"))
 FORM_FIELDS = ("slug", "name", "whatsapp", "address", "timezone", "couriers", "admin_whatsapp",
-               "is_active")
+               "is_active", "unique_code_enabled", "qris_payload")
 
 
 def _zone_choices():
@@ -62,6 +64,14 @@ class StoreForm(BaseForm):
              "pesanan, pelanggan dikabari). Ongkos 0: gratis ongkir.",
         columns=(("courier", "Kurir (dari daftar di atas)"), ("fee", "Ongkos (Rp)"),
                  ("free_from", "Gratis mulai belanja (Rp, opsional)")))
+    unique_code_enabled = BooleanField(
+        "Kode unik transfer", description="Transfer bank mendapat kode unik 1-999 di "
+        "jumlahnya (Rp 65.123), agar setiap pembayaran dikenali di mutasi rekening.")
+    qris_payload = TextAreaField(
+        "QRIS statis toko", render_kw={"rows": 3, "spellcheck": "false"},
+        description="Tempel isi QRIS yang tercetak di toko (teks yang dimulai 000201; "
+                    "pindai QRIS dengan aplikasi pembaca QR). Setiap pesanan QRIS mendapat "
+                    "QRIS dengan nominalnya. Kosongkan untuk berhenti menerima QRIS.")
     admin_whatsapp = LinesField("Nomor WhatsApp admin (notifikasi pesanan baru)",
                                 description="Satu nomor per baris.")
     is_active = BooleanField("Aktif", default=True)
@@ -89,6 +99,23 @@ def _rates(view, context, model, name) -> str:
     return "; ".join(labels[c] for c in model.couriers or () if c in labels) or "-"
 
 
+def _qris(view, context, model, name) -> Markup:
+    """The store's QRIS read back for the owner to confirm: merchant, city, NMID, and the
+    code as shoppers will scan it (without an amount)."""
+    if not model.qris_payload:
+        return Markup("-")
+    try:
+        shown = read_static(model.qris_payload)
+    except ShopError as error:
+        return Markup('<span class="text-danger">{}</span>').format(error.message)
+    facts = Markup("{} · {} · NMID {}{}").format(
+        shown.merchant_name, shown.merchant_city, shown.nmid or "-",
+        f" · {shown.acquirer}" if shown.acquirer else "")
+    return Markup('<div id="qris-merchant">{}</div><div class="qris-preview" '
+                  'style="max-width:160px">{}</div>').format(
+        facts, Markup(qr_svg(shown.payload)))  # noqa: S704 - segno's SVG of a checked payload
+
+
 def _lines(view, context, model, name) -> str:
     items = getattr(model, name) or []
     if name == "admin_whatsapp":
@@ -106,20 +133,22 @@ class StoreView(SecureMixin, CleanSearchMixin, ModelView):
     edit_template = "admin/stores/edit.html"
     column_list = ("logo", "slug", "name", "whatsapp", "timezone", "is_active")
     column_details_list = ("slug", "name", "whatsapp", "address", "logo", "timezone",
-                           "bank_accounts", "e_wallets", "couriers", "shipping_rates",
+                           "bank_accounts", "e_wallets", "unique_code_enabled",
+                           "qris_payload", "couriers", "shipping_rates",
                            "admin_whatsapp", "is_active", "created_at", "updated_at")
     column_labels = {"logo": "Logo", "slug": "Slug", "name": "Nama", "whatsapp": "WhatsApp",
                      "timezone": "Zona waktu", "is_active": "Aktif", "address": "Alamat",
                      "bank_accounts": "Rekening bank", "e_wallets": "E-wallet",
                      "couriers": "Kurir", "admin_whatsapp": "WhatsApp admin",
                      "shipping_rates": "Ongkos kirim",
+                     "unique_code_enabled": "Kode unik transfer", "qris_payload": "QRIS",
                      "created_at": "Dibuat", "updated_at": "Diubah"}
     column_searchable_list = ("slug", "name")
     column_default_sort = "id"
     column_formatters = {
         "logo": _logo, "whatsapp": lambda v, c, m, n: local_phone(m.whatsapp),
         "bank_accounts": _accounts, "e_wallets": _accounts, "couriers": _lines,
-        "admin_whatsapp": _lines, "shipping_rates": _rates,
+        "admin_whatsapp": _lines, "shipping_rates": _rates, "qris_payload": _qris,
     }
     column_formatters_detail = {**column_formatters, **DETAIL_FORMATTERS}
     form = StoreForm
