@@ -385,6 +385,29 @@ Lihat pesanan dan cara bayar: {{ tracking_url }}"""),
 Your order and how to pay: {{ tracking_url }}"""),
         },
     ),
+    "invoice": Spec(
+        title="Invoice pesanan (ke pelanggan)",
+        variables={**ORDER_VARIABLES, "invoice_number": "Nomor invoice (INV-...)",
+                   "invoice_url": "Tautan unduh invoice (PDF)",
+                   "total": "Jumlah tagihan"},
+        sample={**_SAMPLE_ORDER, "invoice_number": "INV-20240127-001",
+                "invoice_url": "https://toko.example/track/clrx1a2b3c4d5e6f7g8h9i0j1k/"
+                               "invoice.pdf", "total": "65123.00"},
+        defaults={
+            "id": ("Invoice {{ invoice_number }} dari {{ store_name }}", """\
+🧾 Invoice {{ invoice_number }} untuk pesanan #{{ order_number }} di {{ store_name }}.
+Jumlah: {{ total|rupiah }}
+
+Unduh invoice (PDF): {{ invoice_url }}
+Lihat pesanan: {{ tracking_url }}"""),
+            "en": ("Invoice {{ invoice_number }} from {{ store_name }}", """\
+🧾 Invoice {{ invoice_number }} for order #{{ order_number }} at {{ store_name }}.
+Amount: {{ total|rupiah }}
+
+Download the invoice (PDF): {{ invoice_url }}
+Your order: {{ tracking_url }}"""),
+        },
+    ),
     "proof_rejected": Spec(
         title="Bukti transfer ditolak (ke pelanggan)",
         variables={**ORDER_VARIABLES, "reason": "Alasan penolakan", "total": "Total"},

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("tracking", __name__)
 
-from . import routes, self_service  # noqa: E402, F401
+from . import documents, routes, self_service  # noqa: E402, F401

@@ -9,7 +9,6 @@ from . import (
     catalog,
     customers,
     dealers,
-    documents,
     faq,
     order_requests,
     orders,
@@ -22,6 +21,6 @@ from . import (
 
 def register_views(admin: Admin) -> None:
     """Add the views of orders, customers, catalog, stores, dealers, payments and users."""
-    for area in (orders, order_requests, payments, statements, documents, customers, catalog,
-                 dealers, stores, api_keys, faq, users):
+    for area in (orders, order_requests, payments, statements, customers, catalog, dealers,
+                 stores, api_keys, faq, users):
         area.register(admin)

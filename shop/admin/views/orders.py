@@ -45,6 +45,7 @@ from ...unit_of_work import commit
 from ...web import public_base_url
 from .b2b import B2BOrderActionsMixin, b2b_detail, b2b_helpers
 from .base import ScopedModelView, current_scope
+from .documents import OrderDocumentsMixin
 from .order_requests import requests_context
 from .orders_actions import OrderActionsMixin, order_or_404
 from .orders_edit import OrderEditMixin
@@ -57,7 +58,8 @@ from .orders_present import (
 )
 
 
-class OrderView(B2BOrderActionsMixin, OrderActionsMixin, OrderEditMixin, ScopedModelView):
+class OrderView(B2BOrderActionsMixin, OrderActionsMixin, OrderDocumentsMixin, OrderEditMixin,
+                ScopedModelView):
     """Orders: list, detail, edit, status, payment, shipment, manual order, bulk change;
     a dealer order's approval, rejection and ERP retry (shop/admin/views/b2b.py)."""
 
