@@ -83,9 +83,20 @@ def _static_only_fetcher():
     return StaticOnly(allowed_protocols={"file", "data"})
 
 
+def _weasyprint():
+    """WeasyPrint's HTML class. Importing WeasyPrint turns on Pillow's LOAD_TRUNCATED_IMAGES
+    for the whole process, which would let a cut-off photo or transfer proof pass the upload
+    check (services/uploads.py): it is turned off again, the invoice having no image."""
+    from PIL import ImageFile
+    from weasyprint import HTML
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return HTML
+
+
 def invoice_pdf(order: Order) -> bytes:
     """The A4 invoice as a PDF."""
-    from weasyprint import HTML
+    HTML = _weasyprint()  # noqa: N806
 
     base = Path(current_app.static_folder).resolve().as_uri() + "/"
     html = render_document(order, "invoice", for_pdf=True)

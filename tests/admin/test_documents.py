@@ -54,6 +54,15 @@ def test_the_pdf_invoice_holds_the_number_items_and_total(login_as, make, burger
     assert "Kode unik" in text and "Rp 58.001" in text and "BELUM DIBAYAR" in text
 
 
+def test_making_a_pdf_leaves_truncated_uploads_refused(login_as, make, burger):
+    from PIL import ImageFile
+
+    placed = order_of(make, burger)
+    login_as("admin", [burger]).get(f"/admin/order/{placed.id}/invoice.pdf")
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False  # WeasyPrint's import turns it on
+
+
 def test_the_pages_show_the_order_for_an_admin_of_its_store(login_as, make, burger):
     placed = order_of(make, burger)
     admin = login_as("admin", [burger])

@@ -73,9 +73,13 @@ def test_admin_discounts_processes_and_marks_paid_and_the_shopper_sees_it(
     admin.click("button[data-status=PROCESSING]")
     expect(admin.locator("button[data-status=SHIPPED]")).to_be_visible()
 
-    expect(admin.locator("#pay-amount")).to_have_value("55000")
+    # The demo store adds a unique code to transfers: the payment defaults to the amount due.
+    assert placed.unique_code is not None
+    expect(admin.locator("#pay-amount")).to_have_value(str(55000 + placed.unique_code))
+    expect(admin.locator("#order-amount-due")).to_contain_text(
+        f"Rp 55.{placed.unique_code:03d}")
     admin.click("#payment-form button[type=submit]")
-    expect(admin.locator("#order-payments")).to_contain_text("Rp 55.000")
+    expect(admin.locator("#order-payments")).to_contain_text(f"Rp 55.{placed.unique_code:03d}")
     expect(admin.locator("#order-timeline")).to_contain_text("Diskon: Rp 0 → Rp 10.000")
     pages.screenshot(admin, "laptop-order-detail")
 
