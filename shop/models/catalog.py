@@ -150,3 +150,100 @@ def create_trigram_indexes(connection) -> None:
 
 event.listen(Product.__table__, "after_create",
              lambda _table, connection, **_kw: create_trigram_indexes(connection))
+
+
+#: The products' columns the storefront shows or searches (the grid, its categories, the
+#: cart's prices): a change of any of them raises the store's `catalog_version`.
+CATALOG_COLUMNS = ("store_id", "code", "name", "description", "category", "price", "billing",
+                   "attributes", "low_stock_threshold", "is_active")
+#: Columns no shopper sees. `stock` is shown only as a state (sold out, "Sisa n" while low,
+#: in stock), so a checkout raises the version only when that state changes, and the many
+#: checkouts of a well-stocked product leave the cached pages alone.
+UNSHOWN_COLUMNS = ("id", "stock", "ref_part_id", "legacy_stock", "stock_synced_at",
+                   "created_at", "updated_at")
+#: The stock as a shopper sees it: untracked, sold out, the number while low, or plenty.
+_SHOWN_STOCK = ("CASE WHEN {p}.stock IS NULL THEN -1 WHEN {p}.stock <= 0 THEN 0"
+                " WHEN {p}.stock <= {p}.low_stock_threshold THEN {p}.stock ELSE -2 END")
+#: The triggers that raise the version, by name (PostgreSQL: SET CONSTRAINTS takes them).
+CATALOG_TRIGGERS = ("catalog_version_product_added", "catalog_version_product_changed",
+                    "catalog_version_product_removed", "catalog_version_photos")
+
+
+def _catalog_changed() -> str:
+    changed = [f"OLD.{c} IS NOT NEW.{c}" for c in CATALOG_COLUMNS]
+    changed.append(f"({_SHOWN_STOCK.format(p='OLD')}) IS NOT ({_SHOWN_STOCK.format(p='NEW')})")
+    return " OR ".join(changed)
+
+
+def _pg_catalog_changed() -> str:
+    # json has no equality: its text is compared.
+    changed = [f"OLD.{c}{'::text' if c == 'attributes' else ''} IS DISTINCT FROM "
+               f"NEW.{c}{'::text' if c == 'attributes' else ''}" for c in CATALOG_COLUMNS]
+    changed.append(f"({_SHOWN_STOCK.format(p='OLD')}) IS DISTINCT FROM "
+                   f"({_SHOWN_STOCK.format(p='NEW')})")
+    return " OR ".join(changed)
+
+
+def create_catalog_version_triggers(connection) -> None:
+    """Triggers that raise `stores.catalog_version` whenever a change to a store's products
+    or photos alters what its storefront shows: a product added, removed, or changed in a
+    shown column or in its shown stock state.
+
+    On PostgreSQL they are constraint triggers deferred to the commit: the store's row is
+    locked last, after every product row the transaction will lock, so two transactions never
+    wait for each other across it (a checkout locks its products, then at its commit the
+    store). Readers therefore see a version only together with the data it stands for.
+    SQLite has one writer at a time: plain triggers."""
+    run = connection.exec_driver_sql
+    bump = "UPDATE stores SET catalog_version = catalog_version + 1 WHERE id = {}"
+    if connection.dialect.name == "postgresql":
+        run(f"""CREATE OR REPLACE FUNCTION bump_catalog_version() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+              IF TG_TABLE_NAME = 'product_photos' THEN
+                {bump.format("(SELECT store_id FROM products WHERE id = "
+                             "CASE WHEN TG_OP = 'DELETE' THEN OLD.product_id "
+                             "ELSE NEW.product_id END)")};
+                IF TG_OP = 'UPDATE' AND OLD.product_id <> NEW.product_id THEN
+                  {bump.format("(SELECT store_id FROM products WHERE id = OLD.product_id)")};
+                END IF;
+                RETURN NULL;
+              END IF;
+              IF TG_OP <> 'INSERT' THEN {bump.format("OLD.store_id")}; END IF;
+              IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.store_id <> OLD.store_id) THEN
+                {bump.format("NEW.store_id")};
+              END IF;
+              RETURN NULL;
+            END $$""")
+        for name, when, table, condition in (
+                (CATALOG_TRIGGERS[0], "INSERT", "products", None),
+                (CATALOG_TRIGGERS[1], "UPDATE", "products", _pg_catalog_changed()),
+                (CATALOG_TRIGGERS[2], "DELETE", "products", None),
+                (CATALOG_TRIGGERS[3], "INSERT OR UPDATE OR DELETE", "product_photos", None)):
+            run(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            run(f"CREATE CONSTRAINT TRIGGER {name} AFTER {when} ON {table}"
+                " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+                + (f" WHEN ({condition})" if condition else "")
+                + " EXECUTE FUNCTION bump_catalog_version()")
+        return
+    photo_store = "(SELECT store_id FROM products WHERE id = {}.product_id)"
+    for name, when, table, condition, body in (
+            (CATALOG_TRIGGERS[0], "INSERT", "products", None, bump.format("NEW.store_id")),
+            (CATALOG_TRIGGERS[1], "UPDATE", "products", _catalog_changed(),
+             f"{bump.format('OLD.store_id')}; {bump.format('NEW.store_id')} "
+             "AND NEW.store_id <> OLD.store_id"),
+            (CATALOG_TRIGGERS[2], "DELETE", "products", None, bump.format("OLD.store_id")),
+            ("catalog_version_photo_added", "INSERT", "product_photos", None,
+             bump.format(photo_store.format("NEW"))),
+            ("catalog_version_photo_changed", "UPDATE", "product_photos", None,
+             f"{bump.format(photo_store.format('OLD'))}; "
+             f"{bump.format(photo_store.format('NEW'))} AND NEW.product_id <> OLD.product_id"),
+            ("catalog_version_photo_removed", "DELETE", "product_photos", None,
+             bump.format(photo_store.format("OLD")))):
+        run(f"DROP TRIGGER IF EXISTS {name}")
+        run(f"CREATE TRIGGER {name} AFTER {when} ON {table} FOR EACH ROW"
+            + (f" WHEN {condition}" if condition else "") + f" BEGIN {body}; END")
+
+
+event.listen(ProductPhoto.__table__, "after_create",
+             lambda _table, connection, **_kw: create_catalog_version_triggers(connection))

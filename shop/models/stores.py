@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -54,6 +65,10 @@ class Store(db.Model):
     #: The columns of the bank's statement export as last chosen on upload:
     #: {"preset": "bca"|"mandiri"|"bri"|"custom", "date": n, "description": n, "credit": n}.
     statement_mapping: Mapped[dict | None] = mapped_column(JSON)
+    #: Raised by the database whenever something its storefront shows of its products
+    #: changes (models/catalog.py, catalog_version_triggers): the key of the pages and
+    #: prices each web process keeps, so none of them ever shows a stale one.
+    catalog_version: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

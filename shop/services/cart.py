@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import bindparam, select
 
 from ..errors import InvalidInput
+from ..extensions import db
 from ..models import Product, Store
+from .process_cache import process_cache
 from .stores import products_by_code
 from .validation import MAX_LINES, clean_quantity, is_product_code, is_quantity
 
@@ -113,6 +116,43 @@ def view_cart(store: Store, cart: dict[str, int], catalog: list[Product] | None 
         else:
             lines.append(CartLine(product, qty))
     return CartView(lines, unavailable, names)
+
+
+@dataclass(frozen=True)
+class CartTotals:
+    """What the header and the cart bar show: the units and the total of what can be bought."""
+
+    count: int
+    total: Decimal
+
+
+#: Prices kept per process, by store, catalog version and code.
+PRICE_CACHE_SIZE = 8192
+_PRICES = select(Product.code, Product.price, Product.is_active).where(
+    Product.store_id == bindparam("store_id"), Product.code.in_(bindparam("codes", expanding=True)))
+
+
+def cart_totals(store, cart: dict[str, int]) -> CartTotals:
+    """The cart's units and total at the store's current prices, without the lines that can
+    no longer be bought (as view_cart counts them). A price is read from the database once
+    per catalog version: a change of price or of a product's state raises the version
+    (models/catalog.py), so a kept price is never an old one."""
+    if not cart:
+        return CartTotals(0, Decimal("0"))
+    prices = process_cache("prices", PRICE_CACHE_SIZE)
+    version = (store.id, store.catalog_version)
+    found = {code: prices.get((*version, code)) for code in cart}
+    missing = [code for code, price in found.items() if price is None]
+    if missing:
+        rows = {code: (price, active) for code, price, active in db.session.connection().execute(
+            _PRICES, {"store_id": store.id, "codes": missing})}
+        for code in missing:
+            price, active = rows.get(code, (None, False))
+            found[code] = price if active else False  # False: not for sale
+            prices.put((*version, code), found[code])
+    lines = [(found[code], qty) for code, qty in cart.items() if found[code] is not False]
+    return CartTotals(sum(qty for _price, qty in lines),
+                      sum((price * qty for price, qty in lines), Decimal("0")))
 
 
 def _check_stock(product: Product, qty: int) -> None:

@@ -40,6 +40,8 @@ class StoreInfo:
     unique_code_enabled: bool
     #: The store's static QRIS payload (services/qris.py), or None.
     qris_payload: str | None
+    #: Raised by the database with every change its storefront shows (models/catalog.py).
+    catalog_version: int
 
 
 STORE_BY_SLUG = (

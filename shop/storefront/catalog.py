@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
-from threading import Lock
-
-from flask import current_app, render_template, request, session, url_for
+from flask import current_app, get_flashed_messages, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -17,6 +14,7 @@ from ..services import cart as carts
 from ..services.catalog_page import find_products, get_product
 from ..services.checkout import MAX_MONTHS
 from ..services.money import format_rupiah
+from ..services.process_cache import process_cache
 from ..services.stores import get_store
 from ..services.validation import MAX_QTY
 from . import bp
@@ -32,7 +30,8 @@ PAGE_CACHE_SIZE = 256
 #: Stand-ins for what differs per shopper inside a cached page or card: the CSRF token, the
 #: page to come back to, the cart's count, total, "n item" and whether its bar is hidden.
 TOKEN_MARK, BACK_MARK = "\x00csrf\x00", "\x00next\x00"
-SHOPPER_MARKS = re.compile("\x00(csrf|count|total|summary|hidden)\x00")
+SHOPPER_MARKS = re.compile("\x00(csrf|count|total|summary|hidden|flash)\x00")
+FLASH_MARK = Markup("\x00flash\x00")
 
 
 @bp.get("/<slug>")
@@ -40,31 +39,28 @@ def store_page(slug: str):
     """One page of the store's products (search `q`, category `kategori`, page `halaman`)
     with photo, price and stock state, the categories, and the cart's summary.
 
-    The page is read from the database every time, and rendered once per everything it
-    shows: the store's name, address, WhatsApp and logo, the products' values (price and
-    stock included), the categories, the counts, the language and the address asked for
-    are the key of the rendered page, so a change in any of them is a new page and never a
-    stale one. What is the shopper's own (CSRF token, cart) is put in afterwards."""
+    The page is rendered once per catalog version, store details, language and address
+    asked for, and then served from this process's cache without reading the products:
+    the database raises the store's version with every change a shopper would see (a price,
+    a product added or turned off, a photo, a stock state; models/catalog.py), and the
+    version comes with the store's row on every request, so no process ever serves a stale
+    page. What is the shopper's own (CSRF token, cart, flashed messages) is put in
+    afterwards."""
     store = get_store(slug)
-    catalog = find_products(store, search=request.args.get("q", ""),
-                            category=request.args.get("kategori"),
-                            page=request.args.get("halaman"))
-    cart = carts.view_cart(store, cart_of(slug))
-    if "_flashes" in session:  # a message for this shopper only: the page is theirs alone
-        return render_template("storefront/store.html", store=store, catalog=catalog,
-                               cart=cart, cards=render_cards(store, catalog.products))
-    locale = str(get_locale() or "id")
-    key = (store.id, store.slug, store.name, store.address, store.whatsapp, store.logo,
-           locale, request.full_path, tuple(catalog.products), tuple(catalog.categories),
-           catalog.total, catalog.pages)
-    pages = current_app.extensions.setdefault("shop_pages", RenderCache(PAGE_CACHE_SIZE))
+    totals = carts.cart_totals(store, cart_of(slug))
+    key = (store.id, store.catalog_version, store.slug, store.name, store.address,
+           store.whatsapp, store.logo, str(get_locale() or "id"), request.full_path)
+    pages = process_cache("pages", PAGE_CACHE_SIZE)
     page = pages.get(key)
     if page is None:
+        catalog = find_products(store, search=request.args.get("q", ""),
+                                category=request.args.get("kategori"),
+                                page=request.args.get("halaman"))
         page = render_template("storefront/store.html", store=store, catalog=catalog,
-                               cart=SHOPPER_CART,
+                               cart=SHOPPER_CART, shared_page=True,
                                cards=render_cards(store, catalog.products, token=TOKEN_MARK))
         pages.put(key, page)
-    return fill_shopper_marks(page, cart_bits(cart))
+    return fill_shopper_marks(page, cart_bits(totals))
 
 
 class ShopperCart:
@@ -88,9 +84,22 @@ def cart_bits(cart) -> dict[str, str]:
 
 
 def fill_shopper_marks(page: str, bits: dict[str, str]) -> str:
-    """The page with the shopper's CSRF token and cart in place of their stand-ins."""
+    """The page with the shopper's CSRF token, cart and flashed messages in place of their
+    stand-ins."""
     values = dict(bits, csrf=str(escape(generate_csrf())))
-    return SHOPPER_MARKS.sub(lambda found: values[found.group(1)], page)
+    if "_flashes" in session:
+        values["flash"] = str(_flash_macro()(get_flashed_messages(with_categories=True)))
+    return SHOPPER_MARKS.sub(lambda found: values.get(found.group(1), ""), page)
+
+
+@bp.app_template_global()
+def shopper_flash_mark() -> Markup:
+    """Where a page rendered for every shopper gets the shopper's flashed messages."""
+    return FLASH_MARK
+
+
+def _flash_macro():
+    return current_app.jinja_env.get_template("_flashes.html").make_module({}).flashes
 
 
 @bp.get("/<slug>/p/<path:code>")
@@ -99,7 +108,7 @@ def product_page(slug: str, code: str):
     with a quantity. An unknown or inactive product is the not-found page."""
     store = get_store(slug)
     product = get_product(store, code)
-    cart = carts.view_cart(store, cart_of(slug))
+    cart = carts.cart_totals(store, cart_of(slug))
     max_qty = MAX_MONTHS if product.billing is Billing.MONTHLY else MAX_QTY
     return render_template("storefront/product.html", store=store, product=product, cart=cart,
                            max_qty=max_qty, texts=card_texts())
@@ -114,37 +123,12 @@ def card_texts() -> dict[str, str]:
             "left": _("Sisa %(n)s", n="{n}")}
 
 
-class RenderCache:
-    """Rendered HTML by everything it shows, for cards and pages: a card's key is the
-    product's values (CardProduct, price and stock included, so a changed product is a new
-    key and never a stale card), the language and whether its photo loads lazily. Least
-    recently used entries go first."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict[tuple, str] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key: tuple) -> str | None:
-        with self.lock:
-            card = self.entries.get(key)
-            if card is not None:
-                self.entries.move_to_end(key)
-            return card
-
-    def put(self, key: tuple, card: str) -> None:
-        with self.lock:
-            self.entries[key] = card
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-
-
 def render_cards(store, products, token: str | None = None) -> list[Markup]:
     """The grid's cards as HTML, rendered once per product state and language and then
     taken from the cache; the CSRF token (the shopper's, or the given stand-in) and the page
     to come back to are put in afterwards. A card rendered by Jinja costs ~0.15 ms; a cached
     one a dict lookup."""
-    cache = current_app.extensions.setdefault("shop_cards", RenderCache(CARD_CACHE_SIZE))
+    cache = process_cache("cards", CARD_CACHE_SIZE)
     locale = str(get_locale() or "id")
     token = token if token is not None else str(escape(generate_csrf()))
     back = str(escape(request.full_path.rstrip("?")))

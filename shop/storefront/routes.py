@@ -65,7 +65,7 @@ def update_cart(slug: str):
         flash(error.message, "error")
         return redirect(back, code=303)
     _save_cart(slug, cart)
-    summary = carts.view_cart(store, cart)
+    summary = carts.cart_totals(store, cart)
     if wants_json():
         return jsonify({"success": True, "count": summary.count, "total": money_json(summary.total),
                         "total_text": format_rupiah(summary.total)})
