@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import IdempotencyKeyReused, InvalidInput, NotAllowed
+from ..errors import IdempotencyKeyReused, InvalidInput, NotAllowed, ShopError
 from ..extensions import db
 from ..models import (
     Billing,
@@ -295,23 +295,22 @@ def place_order(store: Store, req: CheckoutRequest, *, base_url: str) -> PlacedO
     error the caller rolls back (the request boundary does), so nothing of it stays.
     """
     key = clean_idempotency_key(req.idempotency_key)
-    if key:
-        existing = find_order_by_key(store, key)
-        if existing is not None:
-            return replay_order(store, existing, req, base_url=base_url)
-    data = clean_checkout(store, req)
-    lines = price_cart(store, data.cart, req.shop)
-    data, totals = _with_shipping(store, data, lines)
-    if not data.idempotency_key:
-        return _write_order(store, req, data, lines, totals, base_url=base_url)
     try:
+        data = clean_checkout(store, req)
+        lines = price_cart(store, data.cart, req.shop)
+        data, totals = _with_shipping(store, data, lines)
+        if not key:
+            return _write_order(store, req, data, lines, totals, base_url=base_url)
         with db.session.begin_nested():
             return _write_order(store, req, data, lines, totals, base_url=base_url)
-    except IntegrityError as error:
-        # A parallel request with the same key committed first: answer with its order.
-        existing = find_order_by_key(store, data.idempotency_key)
+    except (ShopError, IntegrityError):
+        # The key's order is looked up only when this checkout cannot be a new one: the
+        # order's row is refused by the key's unique index (the first request, or a
+        # parallel one, committed it), or the checkout is refused (its cart was emptied by
+        # the first success, or sold out since). The first order is then the answer.
+        existing = find_order_by_key(store, key) if key else None
         if existing is None:
-            raise error
+            raise
         return replay_order(store, existing, req, base_url=base_url)
 
 

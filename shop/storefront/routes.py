@@ -81,18 +81,20 @@ def checkout(slug: str):
     store = get_store(slug)
     form = CheckoutForm().offer(store)
     wanted = cart_of(slug)
-    cart = carts.view_cart(store, wanted)
-    if cart.unavailable:  # listed on this page once, then dropped so a resubmit can succeed
-        _save_cart(slug, carts.without_unavailable(wanted, cart))
     if request.method == "GET":
         form.idempotency_key.data = secrets.token_urlsafe(18)
     elif form.validate_on_submit():
+        # The checkout prices the cart itself and refuses what can't be sold: the page's
+        # view of the cart is needed only when the form comes back.
         placed = _place_order(store, form, wanted)
         if placed is not None:
             _save_cart(slug, {})
             remember_placed(placed.id)
             # Post/Redirect/Get: Back and Reload show pages, never the form posted again.
             return redirect(url_for("tracking.track_order", order_id=placed.id), code=303)
+    cart = carts.view_cart(store, wanted)
+    if cart.unavailable:  # listed on this page once, then dropped so a resubmit can succeed
+        _save_cart(slug, carts.without_unavailable(wanted, cart))
     status = 200 if request.method == "GET" or not form.errors else 422
     page = render_template("storefront/checkout.html", store=store, cart=cart, form=form,
                            cart_form=CartForm(), shipping=shipping_options(store, cart))
