@@ -75,7 +75,7 @@ def without_unavailable(cart: dict[str, int], view: CartView) -> dict[str, int]:
 def add_to_cart(store: Store, cart: dict[str, int], code: str, qty) -> dict[str, int]:
     """Add qty of a product that can be bought now. Raises InvalidInput or OutOfStock."""
     amount = clean_quantity(qty)
-    product = products_by_code(store, [code]).get(code) if is_product_code(code) else None
+    product = _for_sale(store, code) if is_product_code(code) else None
     if product is None or not product.is_active:
         raise InvalidInput(_("Produk tidak tersedia."),
                            fields={"code": _("Produk tidak tersedia.")})
@@ -93,10 +93,21 @@ def set_cart_quantity(store: Store, cart: dict[str, int], code: str, qty) -> dic
     if str(qty).strip() == "0":
         return remove_from_cart(cart, code)
     new_qty = clean_quantity(qty)
-    product = products_by_code(store, [code]).get(code)
+    product = _for_sale(store, code)
     if product is not None:
         _check_stock(product, new_qty)
     return {**cart, code: new_qty}
+
+
+_FOR_SALE = select(Product.name, Product.stock, Product.is_active).where(
+    Product.store_id == bindparam("store_id"), Product.code == bindparam("code"))
+
+
+def _for_sale(store, code: str):
+    """What a cart form checks of a product, read fresh (the stock moves with every
+    checkout): its name, stock and whether it is sold; None for an unknown code."""
+    return db.session.connection().execute(
+        _FOR_SALE, {"store_id": store.id, "code": code}).one_or_none()
 
 
 def remove_from_cart(cart: dict[str, int], code: str) -> dict[str, int]:
