@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from . import database, jsonio, web
+    from . import database, jsonio, template_i18n, web
     from .errors import register_error_handlers
     from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
     from .unit_of_work import init_unit_of_work
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.user_loader(_load_user)
     web.init_web(app)
+    template_i18n.install(app)
     jsonio.init_json(app)
 
     from .api import bp as api_bp
