@@ -214,7 +214,7 @@ def create_catalog_version_triggers(connection) -> None:
                 {bump.format("NEW.store_id")};
               END IF;
               RETURN NULL;
-            END $$""")
+            END $$""")  # noqa: S608 (only the code's own column names are formatted in)
         for name, when, table, condition in (
                 (CATALOG_TRIGGERS[0], "INSERT", "products", None),
                 (CATALOG_TRIGGERS[1], "UPDATE", "products", _pg_catalog_changed()),
