@@ -1,9 +1,12 @@
-"""The reference: a checkout-like transaction written as plain SQL with psycopg.
+"""The reference: the app's checkout transaction written as plain SQL with psycopg.
 
-Customer upsert, order counter, order, 3 items, 3 guarded stock updates, event and outbox, in
-one transaction against the app's schema (shop/models/), driven by N processes (or threads)
-for a bounded time and count. It measures what PostgreSQL and the driver can do on this
-machine, so the app's checkouts/s can be read as a fraction of it within one run.
+The app's order (shop/services/checkout.py): customer upsert, the order with a provisional
+number (its own id), 3 items, the event, 2 outbox rows, and last the app's own statement of
+shop/services/numbering.py that reserves the stock (product rows locked in id order), takes
+the day's counter and numbers the order; one transaction against the app's schema
+(shop/models/), driven by N processes (or threads) for a bounded time and count. It measures
+what PostgreSQL and the driver can do on this machine, so the app's checkouts/s can be read as
+a fraction of it within one run.
 
 The statements follow the tables of shop/models/; if a NOT NULL column is added there, add
 it here too.
@@ -18,30 +21,25 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import benchdb
 import psycopg
+from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
-from shop.models import new_order_id
+from shop.models import Channel, Store, new_order_id, new_public_id
+from shop.services.numbering import _reserve_and_number_pg, order_counter
 
 UPSERT_CUSTOMER = """
-INSERT INTO customers (store_id, name, phone, email, address, type, status, membership_level,
-    points, discount, total_orders, total_purchases, total_spent, last_visit, is_active,
-    created_at, updated_at)
-VALUES (%(store)s, %(name)s, %(phone)s, NULL, %(address)s, 'walk-in', 'active', 'Bronze',
-    0, 0, 1, 0, 0, %(now)s, true, %(now)s, %(now)s)
+INSERT INTO customers (public_id, store_id, name, phone, email, address, type, status,
+    membership_level, points, discount, total_orders, total_purchases, total_spent, last_visit,
+    is_active, created_at, updated_at)
+VALUES (%(public_id)s, %(store)s, %(name)s, %(phone)s, NULL, %(address)s, 'walk-in', 'active',
+    'Bronze', 0, 0, 1, 0, 0, %(now)s, true, %(now)s, %(now)s)
 ON CONFLICT (store_id, phone) DO UPDATE SET name = excluded.name, address = excluded.address,
     total_orders = customers.total_orders + 1, last_visit = excluded.last_visit,
     updated_at = excluded.updated_at, is_active = true
 WHERE customers.status <> 'blocked'
 RETURNING id, total_orders
-"""
-RESERVE = "UPDATE products SET stock = stock - %s WHERE id = %s AND stock >= %s"
-NEXT_SERIAL = """
-INSERT INTO serials (name, period, last_number) VALUES (%s, %s, 1)
-ON CONFLICT (name, period) DO UPDATE SET last_number = serials.last_number + 1
-RETURNING last_number
 """
 INSERT_ORDER = """
 INSERT INTO orders (id, store_id, number, channel, customer_id, subtotal, discount, shipping_fee,
@@ -76,6 +74,14 @@ VALUES (%(store)s, %(id)s, 'whatsapp', %(phone)s, 'order_confirmation', %(body)s
        (%(store)s, %(id)s, 'whatsapp', '6281111111111', 'new_order_admin', %(alert)s, 'queued',
         0, %(now)s, %(now)s)
 """
+#: The checkout's lines: INSERT_ITEMS writes 3 rows.
+LINES = 3
+#: The app's last statement for 3 lines, its very text (compiled for psycopg: %(name)s
+#: parameters): lock the products in id order, reserve their stock, take the day's counter
+#: only when every line was reserved, and give the order its number. Its result row is
+#: (number or NULL, reserved product ids, untracked product ids). The builder is private to
+#: numbering.py; the reference takes it rather than a copy that could drift from the app.
+RESERVE_AND_NUMBER = str(_reserve_and_number_pg(LINES).compile(dialect=psycopg_dialect()))
 
 
 class OutOfStock(Exception):
@@ -94,7 +100,7 @@ def statements_for(conn: psycopg.Connection) -> dict[str, str]:
     has_reserved = conn.execute(
         "SELECT 1 FROM information_schema.columns WHERE table_schema = 'public'"
         " AND table_name = 'order_items' AND column_name = 'reserved_qty'").fetchone()
-    chosen = {"customer": UPSERT_CUSTOMER, "serial": NEXT_SERIAL, "order": INSERT_ORDER,
+    chosen = {"customer": UPSERT_CUSTOMER, "order": INSERT_ORDER,
               "items": INSERT_ITEMS_RESERVED if has_reserved else INSERT_ITEMS,
               "event": INSERT_EVENT, "outbox": INSERT_OUTBOX}
     for sql in chosen.values():
@@ -103,25 +109,43 @@ def statements_for(conn: psycopg.Connection) -> dict[str, str]:
         if missing:
             raise SystemExit(f"bench/plainsql.py: {table}.{missing} are NOT NULL now; add them "
                              "to the reference's INSERT")
-    return chosen
+    return chosen | {"reserve_and_number": RESERVE_AND_NUMBER}
 
 
-def checkout(conn: psycopg.Connection, sql: dict[str, str], store_id: int, phone: str,
+def bench_store(conn: psycopg.Connection, store_id: int) -> Store:
+    """The store as numbering.order_counter() reads it (its id and time zone), not in a
+    session."""
+    (timezone,) = conn.execute("SELECT timezone FROM stores WHERE id = %s",
+                               (store_id,)).fetchone()
+    return Store(id=store_id, timezone=timezone)
+
+
+def counter_params(store: Store, now: datetime) -> dict:
+    """The counter a storefront order placed `now` takes and its number's format, by the
+    app's rule (numbering.order_counter): RESERVE_AND_NUMBER's name, period, prefix, width."""
+    name, period, prefix, width = order_counter(store, Channel.STOREFRONT, now)
+    return {"name": name, "period": period, "prefix": prefix, "width": width}
+
+
+def checkout(conn: psycopg.Connection, sql: dict[str, str], store: Store, phone: str,
              lines: list[tuple[int, str, str, Decimal, int]]) -> tuple[str, str]:
-    """One checkout transaction; lines are (product id, code, name, price, qty)."""
+    """One checkout transaction in the app's order; lines are (product id, code, name, price,
+    qty) of distinct products. Raises OutOfStock (rolled back) when a line lacks stock."""
     now = datetime.now(UTC)
-    day = now.astimezone(ZoneInfo("Asia/Jakarta")).strftime("%Y%m%d")
     order_id = new_order_id()
     total = sum(price * qty for _, _, _, price, qty in lines)
-    params = {"store": store_id, "name": "Pembeli Bench", "phone": phone, "now": now,
-              "address": "Jl. Benchmark No. 1, Jakarta", "id": order_id, "total": total}
+    # As the app: the order carries its own id as number until the last statement numbers it,
+    # and the messages are written before the number exists (the app renders it at sending).
+    params = {"store": store.id, "name": "Pembeli Bench", "phone": phone, "now": now,
+              "address": "Jl. Benchmark No. 1, Jakarta", "id": order_id, "number": order_id,
+              "total": total, "public_id": new_public_id("cu"),
+              "body": f"Pesanan total {total} - lacak: /track/{order_id}",
+              "alert": f"Pesanan baru dari {phone}"}
+    reserve = counter_params(store, now) | {"now": now, "lines": len(lines), "order_id": order_id}
+    for n, (pid, _, _, _, qty) in enumerate(lines):
+        reserve[f"p{n}"], reserve[f"q{n}"] = pid, qty
     with conn.transaction(), conn.cursor() as cur:
         params["customer"] = cur.execute(sql["customer"], params).fetchone()[0]
-        for pid, _, _, _, qty in sorted(lines):
-            if cur.execute(RESERVE, (qty, pid, qty)).rowcount != 1:
-                raise OutOfStock(pid)
-        serial = cur.execute(sql["serial"], (f"order:{store_id}", day)).fetchone()[0]
-        params["number"] = number = f"ORD-{day}-{serial:03d}"
         cur.execute(sql["order"], params)
         reserved = sql["items"] is INSERT_ITEMS_RESERVED
         values: list = []
@@ -130,9 +154,12 @@ def checkout(conn: psycopg.Connection, sql: dict[str, str], store_id: int, phone
             values += [qty] if reserved else []
         cur.execute(sql["items"], values)
         cur.execute(sql["event"], (order_id, now))
-        params["body"] = f"Pesanan {number} total {total} - lacak: /track/{order_id}"
-        params["alert"] = f"Pesanan baru {number} dari {phone}"
         cur.execute(sql["outbox"], params)
+        # Last, as the app: the rows every checkout wants (stock, the day's counter) are
+        # held for this statement and the commit only.
+        number, taken, _ = cur.execute(sql["reserve_and_number"], reserve).fetchone()
+        if number is None:
+            raise OutOfStock([pid for pid, *_ in lines if pid not in taken])
     return order_id, number
 
 
@@ -146,6 +173,7 @@ def worker(args: tuple) -> dict:
     with psycopg.connect(url, connect_timeout=10,
                          options="-c statement_timeout=30s") as conn:
         sql = statements_for(conn)
+        store = bench_store(conn, store_id)
         conn.commit()
         result["start"] = time.monotonic()
         for n in range(quota):
@@ -163,7 +191,7 @@ def worker(args: tuple) -> dict:
                 used.append(phone)
             t0 = time.perf_counter()
             try:
-                order_id, number = checkout(conn, sql, store_id, phone, chosen)
+                order_id, number = checkout(conn, sql, store, phone, chosen)
             except OutOfStock:
                 result["out_of_stock"] += 1
                 continue
