@@ -163,43 +163,68 @@ def deliver(ids: Sequence[int | str]) -> dict[str, int]:
     suppressed."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
     reads = Reads()
-    for row in claim_rows(ids):
+    rows = claim_rows(ids)
+    reads.prefetch_templates(rows)
+    for row in rows:
         counts[_deliver_one(row, reads)] += 1
     return counts
 
 
 class Reads:
-    """What one delivery job reads once for all its rows: template texts, order numbers."""
+    """What one delivery job reads once for all its rows: the template texts (one query for
+    every template its rows use) and each order with its store (one query an order)."""
 
     def __init__(self):
         self.templates: dict[tuple[str, str], tuple[str, str]] = {}
-        self.orders: dict[str, object] = {}
+        self.orders: dict[str, tuple | None] = {}
+
+    def prefetch_templates(self, rows) -> None:
+        """The texts of every template these rows are rendered with, in one query."""
+        wanted = {(row.template, _locale(row.locale)) for row in rows
+                  if row.template in message_templates.SPECS and row.template != "bulk"}
+        missing = wanted - self.templates.keys()
+        if not missing:
+            return
+        edited = {(row.key, row.locale): row for row in db.session.execute(
+            select(MessageTemplate.key, MessageTemplate.locale, MessageTemplate.subject,
+                   MessageTemplate.body)
+            .where(MessageTemplate.key.in_(sorted({key for key, _locale in missing}))))}
+        for key, locale in missing:
+            self.templates[key, locale] = _template_of(key, locale, edited.get((key, locale)))
 
     def template(self, key: str, locale: str) -> tuple[str, str]:
-        if (key, locale) not in self.templates:
-            self.templates[key, locale] = template_text(key, locale)
-        return self.templates[key, locale]
+        if (key, _locale(locale)) not in self.templates:
+            self.templates[key, _locale(locale)] = template_text(key, locale)
+        return self.templates[key, _locale(locale)]
 
     def order(self, order_id: str):
+        """The order (None if it no longer exists), read with its store."""
         if order_id not in self.orders:
+            from ..models import Store
+
             self.orders[order_id] = db.session.execute(
-                select(Order.number, Order.id).where(Order.id == order_id)).first()
-        return self.orders[order_id]
+                select(Order, Store).join(Store, Store.id == Order.store_id)
+                .where(Order.id == order_id)).first()
+        found = self.orders[order_id]
+        return found[0] if found is not None else None
 
     def payment_text(self, order_id: str, locale: str) -> str | None:
         """How to pay the order as it stands now, in the message's language (None when
         there is nothing to pay)."""
         from flask_babel import force_locale
 
-        from ..models import Store
         from .payments import order_payment_instructions
 
-        order = db.session.get(Order, order_id)
-        if order is None:
+        if self.order(order_id) is None:
             return None
-        with force_locale(locale if locale in message_templates.LOCALES else "id"):
-            found = order_payment_instructions(db.session.get(Store, order.store_id), order)
+        order, store = self.orders[order_id]
+        with force_locale(_locale(locale)):
+            found = order_payment_instructions(store, order)
             return found.text() if found is not None else None
+
+
+def _locale(locale: str | None) -> str:
+    return locale if locale in message_templates.LOCALES else "id"
 
 
 def claim(ids: Sequence[int], now: datetime | None = None) -> list[int]:
@@ -369,12 +394,16 @@ TEMPLATE_TEXT = (
 def template_text(key: str, locale: str) -> tuple[str, str]:
     """(subject, body) of a template: the back office's text, else the built-in default.
     Raises LookupError for an unknown key."""
-    spec = message_templates.SPECS.get(key)
-    if spec is None:
+    if key not in message_templates.SPECS:
         raise LookupError(f"unknown template {key!r}")
-    locale = locale if locale in message_templates.LOCALES else "id"
-    edited = db.session.execute(TEMPLATE_TEXT, {"key": key, "locale": locale}).first()
-    default_subject, default_body = spec.defaults[locale]
+    locale = _locale(locale)
+    return _template_of(key, locale, db.session.execute(
+        TEMPLATE_TEXT, {"key": key, "locale": locale}).first())
+
+
+def _template_of(key: str, locale: str, edited) -> tuple[str, str]:
+    """(subject, body): the back office's edited text (a row, or None), else the default."""
+    default_subject, default_body = message_templates.SPECS[key].defaults[locale]
     if edited is None:
         return default_subject, default_body
     return edited.subject or default_subject, edited.body
