@@ -79,12 +79,13 @@ def can_cancel_by_customer(status: OrderStatus, payment_status: PaymentStatus) -
     return status == OrderStatus.PENDING and payment_status == PaymentStatus.PENDING
 
 
-def self_service_of(order_id: str, status, payment_status) -> SelfService:
-    """The tracking page's offers and the order's requests, oldest first."""
+def self_service_of(order_id: str, status, payment_status, requests=None) -> SelfService:
+    """The tracking page's offers and the order's requests, oldest first (read here unless
+    the caller has them)."""
     status, payment_status = OrderStatus(status), PaymentStatus(payment_status)
     return SelfService(can_request_change(status),
                        can_cancel_by_customer(status, payment_status),
-                       order_requests(order_id))
+                       order_requests(order_id) if requests is None else requests)
 
 
 def order_requests(order_id: str) -> list[OrderRequest]:

@@ -20,9 +20,12 @@ from ..models import (
     Order,
     OrderEvent,
     OrderItem,
+    OrderRequest,
     OrderStatus,
     Payment,
     PaymentRecordStatus,
+    RequestStatus,
+    RequestTopic,
     Store,
 )
 from .addresses import address_line
@@ -67,6 +70,17 @@ class Happened:
 
 
 @dataclass(frozen=True)
+class ShopperRequest:
+    """A change request of the shopper's, as the tracking page lists it."""
+
+    topic: RequestTopic
+    status: RequestStatus
+    message: str
+    answer: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Tracking:
     #: The order's row (number, statuses, money, recipient), read-only.
     order: Row
@@ -75,6 +89,8 @@ class Tracking:
     store: Row
     items: list[ItemLine]
     steps: list[Step]
+    #: The shopper's change requests, oldest first.
+    requests: list[ShopperRequest]
 
     @property
     def address(self) -> str:
@@ -86,13 +102,14 @@ class Tracking:
 
 orders, stores = Order.__table__, Store.__table__
 items_table, events_table = OrderItem.__table__, OrderEvent.__table__
+requests_table = OrderRequest.__table__
 payments_table = Payment.__table__
 _QUERIES: dict[str, object] = {}
 
 
 def _tracking_query(dialect: str):
-    """One statement for the whole page: the order with its store, and its items and status
-    events aggregated as JSON arrays (json_agg on PostgreSQL, json_group_array on SQLite)."""
+    """One statement for the whole page: the order with its store, and its items, status
+    events and the shopper's change requests aggregated as JSON arrays (json_agg on PostgreSQL, json_group_array on SQLite)."""
     if dialect not in _QUERIES:
         agg, row = ((func.json_agg, func.json_build_array) if dialect == "postgresql"
                     else (func.json_group_array, func.json_array))
@@ -107,6 +124,12 @@ def _tracking_query(dialect: str):
             .where(events_table.c.order_id == orders.c.id,
                    events_table.c.kind.in_((EventKind.CREATED.value, EventKind.STATUS.value)))
             .scalar_subquery()
+        )
+        asked = requests_table.c
+        requests = (
+            select(agg(row(cast(asked.created_at, String), asked.id, asked.topic, asked.status,
+                           asked.message, asked.answer)))
+            .where(asked.order_id == orders.c.id).scalar_subquery()
         )
         # Why the last transfer proof was refused, shown while the order waits for payment.
         rejection = (
@@ -130,6 +153,7 @@ def _tracking_query(dialect: str):
                    stores.c.whatsapp, stores.c.timezone, stores.c.bank_accounts,
                    stores.c.e_wallets, stores.c.qris_payload,
                    items.label("items_json"), events.label("events_json"),
+                   requests.label("requests_json"),
                    rejection.label("proof_rejection"))
             .join_from(orders, stores, stores.c.id == orders.c.store_id)
             .where(orders.c.id == bindparam("order_id"))
@@ -155,7 +179,11 @@ def load_tracking(order_id: str) -> Tracking:
                             address=row.store_address, whatsapp=row.whatsapp,
                             timezone=row.timezone, bank_accounts=row.bank_accounts,
                             e_wallets=row.e_wallets, qris_payload=row.qris_payload)
-    return Tracking(row, store, items, build_timeline(row.status, events))
+    requests = [ShopperRequest(RequestTopic(topic), RequestStatus(status), message, answer,
+                               _timestamp(at))
+                for at, _id, topic, status, message, answer in sorted(
+                    _json_rows(row.requests_json), key=lambda r: (_timestamp(r[0]), r[1]))]
+    return Tracking(row, store, items, build_timeline(row.status, events), requests)
 
 
 def _json_rows(value) -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from flask import current_app, get_flashed_messages, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _

@@ -7,8 +7,8 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from markupsafe import Markup
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ..errors import ShopError, wants_json
 from ..extensions import db, limiter

@@ -45,7 +45,7 @@ def track_order(order_id: str):
                            qr_svg=_qr(payment),
                            can_send_proof=can_submit_proof(order.status, order.payment_status),
                            proof_waiting=proof_under_review(order.payment_status),
-                           **self_service_context(order))
+                           **self_service_context(order, view.requests))
 
 
 def _qr(payment) -> Markup | None:

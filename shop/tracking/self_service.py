@@ -24,9 +24,10 @@ from ..web import public_base_url
 from . import bp
 
 
-def self_service_context(order) -> dict:
+def self_service_context(order, requests=None) -> dict:
     """What track_order passes to templates/tracking/_self_service.html."""
-    return {"self_service": self_service_of(order.id, order.status, order.payment_status),
+    return {"self_service": self_service_of(order.id, order.status, order.payment_status,
+                                            requests),
             "TOPIC_LABELS": TOPIC_LABELS, "REQUEST_STATUS_LABELS": REQUEST_STATUS_LABELS}
 
 
