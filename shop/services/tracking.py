@@ -109,7 +109,8 @@ _QUERIES: dict[str, object] = {}
 
 def _tracking_query(dialect: str):
     """One statement for the whole page: the order with its store, and its items, status
-    events and the shopper's change requests aggregated as JSON arrays (json_agg on PostgreSQL, json_group_array on SQLite)."""
+    events and the shopper's change requests aggregated as JSON arrays (json_agg on
+    PostgreSQL, json_group_array on SQLite)."""
     if dialect not in _QUERIES:
         agg, row = ((func.json_agg, func.json_build_array) if dialect == "postgresql"
                     else (func.json_group_array, func.json_array))

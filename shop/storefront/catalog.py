@@ -18,6 +18,7 @@ from ..services.money import format_rupiah
 from ..services.process_cache import process_cache
 from ..services.stores import get_store
 from ..services.validation import MAX_QTY
+from ..unit_of_work import reads_only
 from . import bp
 from .routes import cart_of
 
@@ -36,6 +37,7 @@ FLASH_MARK = Markup("\x00flash\x00")
 
 
 @bp.get("/<slug>")
+@reads_only
 def store_page(slug: str):
     """One page of the store's products (search `q`, category `kategori`, page `halaman`)
     with photo, price and stock state, the categories, and the cart's summary.
@@ -104,6 +106,7 @@ def _flash_macro():
 
 
 @bp.get("/<slug>/p/<path:code>")
+@reads_only
 def product_page(slug: str, code: str):
     """An active product: its photos, description, attributes, price, stock and an add form
     with a quantity. An unknown or inactive product is the not-found page."""

@@ -19,7 +19,7 @@ from ..services.process_cache import cached, process_cache
 from ..services.shipping_fees import shipping_options
 from ..services.stores import get_store
 from ..services.validation import is_clean_text, is_product_code
-from ..unit_of_work import commit
+from ..unit_of_work import commit, reads_only
 from ..web import public_base_url, remember_placed
 from . import bp
 from .forms import CartForm, CheckoutForm
@@ -78,6 +78,7 @@ def update_cart(slug: str):
 
 @bp.route("/<slug>/checkout", methods=["GET", "POST"])
 @limiter.limit(_checkout_limit, methods=["POST"])
+@reads_only
 def checkout(slug: str):
     """The cart (quantities editable) above the checkout form; on success, the success page."""
     store = get_store(slug)

@@ -20,7 +20,7 @@ from ..services.transfer_proofs import (
     submit_transfer_proof,
 )
 from ..services.uploads import delete_image, save_image
-from ..unit_of_work import commit
+from ..unit_of_work import commit, reads_only
 from ..web import just_placed, page_payment_label, public_base_url
 from . import bp
 from .self_service import self_service_context
@@ -33,6 +33,7 @@ PRIVATE_HEADERS = {
 
 
 @bp.get("/track/<order_id>")
+@reads_only
 def track_order(order_id: str):
     """Status, payment, timeline, items and recipient of one order."""
     view = load_tracking(order_id)
