@@ -77,17 +77,19 @@ def _within(transaction, outer) -> bool:
     return False
 
 
-def reads_only(view):
-    """For a page that only reads (GET, HEAD) on PostgreSQL: its statements run outside a
-    transaction (autocommit), which saves two round trips of three on a one-statement page
-    (BEGIN before it, ROLLBACK after it). Under READ COMMITTED every statement sees its own
-    snapshot either way. A POST to the same view keeps its transaction; so does a session
-    already in one (a test's) or bound to a connection."""
+def reads_only(view=None, *, methods=("GET", "HEAD")):
+    """For a view that only reads the database when called with these methods, on
+    PostgreSQL: its statements run outside a transaction (autocommit), which saves two round
+    trips of three on a one-statement page (BEGIN before it, ROLLBACK after it). Under READ
+    COMMITTED every statement sees its own snapshot either way. Other methods keep their
+    transaction; so does a session already in one (a test's) or bound to a connection."""
+    if view is None:
+        return lambda inner: reads_only(inner, methods=methods)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         session = db.session()
-        if request.method in ("GET", "HEAD") and not session.in_transaction():
+        if request.method in methods and not session.in_transaction():
             bind = session.get_bind()
             if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
                 session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

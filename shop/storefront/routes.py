@@ -51,6 +51,7 @@ def _checkout_limit() -> str:
 
 
 @bp.post("/<slug>/cart")
+@reads_only(methods=("POST",))  # the cart lives in the session's cookie
 def update_cart(slug: str):
     """Add, change or remove a cart line; JSON for scripts, a redirect for plain forms."""
     store = get_store(slug)
