@@ -12,12 +12,12 @@ from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Product, Store
 from .process_cache import process_cache
-from .stores import products_by_code
 from .validation import MAX_LINES, clean_quantity, is_product_code, is_quantity
 
 
 @dataclass(frozen=True)
 class CartLine:
+    #: The product (an entity, or a row of its code, name, price, stock and state).
     product: Product
     qty: int
 
@@ -99,6 +99,20 @@ def set_cart_quantity(store: Store, cart: dict[str, int], code: str, qty) -> dic
     return {**cart, code: new_qty}
 
 
+_CART_PRODUCTS = select(Product.code, Product.name, Product.price, Product.stock,
+                        Product.is_active).where(
+    Product.store_id == bindparam("store_id"), Product.code.in_(bindparam("codes", expanding=True)))
+
+
+def _cart_products(store, cart: dict[str, int]) -> dict:
+    """What the cart page shows of its products (code, name, price, stock, state), by code,
+    in one small query: rows, not entities, which cost a fifth of the checkout page."""
+    if not cart:
+        return {}
+    return {row.code: row for row in db.session.connection().execute(
+        _CART_PRODUCTS, {"store_id": store.id, "codes": list(cart)})}
+
+
 _FOR_SALE = select(Product.name, Product.stock, Product.is_active).where(
     Product.store_id == bindparam("store_id"), Product.code == bindparam("code"))
 
@@ -117,7 +131,7 @@ def remove_from_cart(cart: dict[str, int], code: str) -> dict[str, int]:
 
 def view_cart(store: Store, cart: dict[str, int], catalog: list[Product] | None = None) -> CartView:
     """Price the cart from the database (or the already loaded catalog)."""
-    found = {p.code: p for p in catalog} if catalog is not None else products_by_code(store, cart)
+    found = {p.code: p for p in catalog} if catalog is not None else _cart_products(store, cart)
     lines, unavailable, names = [], [], []
     for code, qty in cart.items():
         product = found.get(code)
