@@ -356,7 +356,7 @@ def _write_order(
     else:
         reserve_stock(wanted, order_id=order_id)
     # Last of all: the store's lock of unique codes is held until the commit that follows.
-    unique_code = assign_unique_code(store, order_id, now=now) \
+    unique_code = assign_unique_code(store, order_id, now=now, total=totals.total) \
         if uses_unique_code(store, data.payment_method) else None
     payment = payment_instructions(
         store, number=number, total=totals.total, unique_code=unique_code,
