@@ -19,6 +19,7 @@ from ..services.process_cache import process_cache
 from ..services.stores import get_store
 from ..services.validation import MAX_QTY
 from ..unit_of_work import reads_only
+from ..web import CSRF_MARK
 from . import bp
 from .routes import cart_of
 
@@ -31,7 +32,7 @@ CARD_CACHE_SIZE = 4096
 PAGE_CACHE_SIZE = 256
 #: Stand-ins for what differs per shopper inside a cached page or card: the CSRF token, the
 #: page to come back to, the cart's count, total, "n item" and whether its bar is hidden.
-TOKEN_MARK, BACK_MARK = "\x00csrf\x00", "\x00next\x00"
+TOKEN_MARK, BACK_MARK = CSRF_MARK, "\x00next\x00"
 SHOPPER_MARKS = re.compile("\x00(csrf|count|total|summary|hidden|flash)\x00")
 FLASH_MARK = Markup("\x00flash\x00")
 

@@ -3,7 +3,16 @@ a transfer proof from it."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -12,6 +21,7 @@ from ..extensions import db, limiter
 from ..services.messages import shopper_order_text, store_question_text, whatsapp_link
 from ..services.orders import get_order
 from ..services.payments import order_payment_instructions
+from ..services.process_cache import process_cache
 from ..services.tracking import load_tracking
 from ..services.transfer_proofs import (
     can_submit_proof,
@@ -20,8 +30,9 @@ from ..services.transfer_proofs import (
     submit_transfer_proof,
 )
 from ..services.uploads import delete_image, save_image
+from ..storefront.catalog import fill_shopper_marks
 from ..unit_of_work import commit, reads_only
-from ..web import just_placed, page_payment_label, public_base_url
+from ..web import csrf_stand_in, just_placed, page_payment_label, public_base_url
 from . import bp
 from .self_service import self_service_context
 
@@ -35,14 +46,37 @@ PRIVATE_HEADERS = {
 @bp.get("/track/<order_id>")
 @reads_only
 def track_order(order_id: str):
-    """Status, payment, timeline, items and recipient of one order."""
+    """Status, payment, timeline, items and recipient of one order.
+
+    The order's row is read on every request; the page is rendered once per everything that
+    row holds (the order, its store, items, events and requests), language and address, and
+    then kept in this process with the CSRF token left out. The first browser's thank-you
+    and a flashed message make a page of the shopper's own."""
     view = load_tracking(order_id)
-    contact = whatsapp_link(view.store.whatsapp,
-                            store_question_text(view.store.name, view.order.number))
+    thanks = _thanks(view)
+    if thanks is not None or "_flashes" in session:
+        return _render(view, thanks)
+    key = (repr(tuple(view.order)), str(get_locale() or "id"), request.full_path)
+    pages = process_cache("tracking_pages", TRACKING_CACHE_SIZE)
+    page = pages.get(key)
+    if page is None:
+        with csrf_stand_in():
+            page = _render(view, None)
+        pages.put(key, page)
+    return fill_shopper_marks(page, {})
+
+
+#: Rendered tracking pages kept per process (~7 KB each).
+TRACKING_CACHE_SIZE = 512
+
+
+def _render(view, thanks) -> str:
     order = view.order
+    contact = whatsapp_link(view.store.whatsapp,
+                            store_question_text(view.store.name, order.number))
     payment = order_payment_instructions(view.store, order)
     return render_template("tracking/track.html", view=view, order=order, store=view.store,
-                           contact_url=contact, payment=payment, thanks=_thanks(view),
+                           contact_url=contact, payment=payment, thanks=thanks,
                            qr_svg=_qr(payment),
                            can_send_proof=can_submit_proof(order.status, order.payment_status),
                            proof_waiting=proof_under_review(order.payment_status),

@@ -1,0 +1,116 @@
+"""The tracking page is rendered once per everything its row holds and kept per process
+(tracking/routes.py): each visitor gets their own CSRF token in it, every change of the order
+(status, payment, an answered request) is on the very next page, and the browser that placed
+the order still gets its own thank-you."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shop.extensions import db
+from shop.models import Order, OrderRequest, OrderStatus, PaymentStatus
+from shop.services.order_requests import answer_request, request_change
+from shop.services.orders import set_payment_status, transition
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def order(make, burger):
+    placed = make.order(burger, items=[("COLA", 2)], payment_method="bank_transfer")
+    return db.session.get(Order, placed.id)
+
+
+def page(client, order) -> str:
+    answer = client.get(f"/track/{order.id}")
+    assert answer.status_code == 200
+    assert answer.headers["Cache-Control"] == "no-store"
+    return answer.get_data(as_text=True)
+
+
+def visitor(app):
+    return app.test_client()
+
+
+def test_two_visitors_get_the_same_page_with_their_own_csrf_token(app, client, order):
+    other = visitor(app)
+    first, second = page(client, order), page(other, order)
+
+    tokens = set(TOKEN.findall(first)), set(TOKEN.findall(second))
+    assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+    assert "\x00" not in first + second
+    assert TOKEN.sub("", first) == TOKEN.sub("", second)
+
+
+def test_the_cached_pages_token_is_accepted_and_another_visitors_is_refused(
+        app, client, order):
+    other = visitor(app)
+    mine = TOKEN.search(page(client, order)).group(1)
+    theirs = TOKEN.search(page(other, order)).group(1)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        ok = client.post(f"/track/{order.id}/cancel", data={"csrf_token": mine,
+                                                            "last_four": "0000"})
+        refused = client.post(f"/track/{order.id}/cancel", data={"csrf_token": theirs,
+                                                                 "last_four": "0000"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert ok.status_code == 303  # the form was taken (and the wrong digits refused)
+    assert refused.status_code == 400
+
+
+@pytest.mark.parametrize("change, shown", [
+    (lambda o: transition(o, OrderStatus.CONFIRMED, actor="admin:a@toko.test", notify=False),
+     "Dikonfirmasi"),
+    (lambda o: set_payment_status(o, PaymentStatus.PAID, actor="admin:a@toko.test",
+                                  notify=False), "Lunas"),
+])
+def test_a_change_of_the_order_is_on_the_very_next_page(client, order, change, shown):
+    before = page(client, order)
+    assert shown not in before
+
+    change(order)
+    db.session.commit()
+
+    assert shown in page(client, order)
+
+
+def test_an_answered_request_is_on_the_very_next_page(client, order):
+    made = request_change(order, topic="address", message="Pindah ke Jl. Baru 2",
+                          last_four="7890")
+    db.session.commit()
+    assert "Pindah ke Jl. Baru 2" in page(client, order)
+
+    answer_request(db.session.get(OrderRequest, made.id), answer="Siap, sudah diganti.",
+                   actor="admin:a@toko.test")
+    db.session.commit()
+
+    assert "Siap, sudah diganti." in page(client, order)
+
+
+def test_each_language_has_its_own_page(client, order):
+    assert "Lacak Pesanan" in page(client, order) or "Riwayat Pesanan" in page(client, order)
+    english = client.get(f"/track/{order.id}?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in english
+    indonesian = client.get(f"/track/{order.id}?lang=id").get_data(as_text=True)
+    assert '<html lang="id">' in indonesian
+
+
+def test_the_browser_that_placed_the_order_gets_its_thanks_others_do_not(app, burger):
+    shopper, other = visitor(app), visitor(app)
+    assert shopper.post("/store/burgerchina/cart", data={"code": "COLA", "qty": 1}
+                        ).status_code == 303
+    form = shopper.get("/store/burgerchina/checkout").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', form).group(1)
+    placed = shopper.post("/store/burgerchina/checkout", data={
+        "idempotency_key": key, "name": "Budi", "phone": "081234567890",
+        "address": "Jl. Merdeka 1", "district": "Menteng", "city": "Jakarta",
+        "province": "DKI Jakarta", "courier": "JNE Regular", "payment_method": "cod"})
+    assert placed.status_code == 303
+    path = placed.headers["Location"]
+
+    assert 'id="thanks"' not in other.get(path).get_data(as_text=True)
+    assert 'id="thanks"' in shopper.get(path).get_data(as_text=True)
+    assert 'id="thanks"' not in other.get(path).get_data(as_text=True)
