@@ -202,9 +202,13 @@ class Reads:
         if order_id not in self.orders:
             from ..models import Store
 
-            self.orders[order_id] = db.session.execute(
-                select(Order, Store).join(Store, Store.id == Order.store_id)
-                .where(Order.id == order_id)).first()
+            loaded = db.session.identity_map.get(db.session.identity_key(Order, order_id))
+            if loaded is not None:  # the caller's (a page of the back office) has it
+                self.orders[order_id] = (loaded, db.session.get(Store, loaded.store_id))
+            else:
+                self.orders[order_id] = db.session.execute(
+                    select(Order, Store).join(Store, Store.id == Order.store_id)
+                    .where(Order.id == order_id)).first()
         found = self.orders[order_id]
         return found[0] if found is not None else None
 
