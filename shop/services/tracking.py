@@ -10,7 +10,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import Row, String, bindparam, cast, func, select
+from sqlalchemy import Row, String, bindparam, cast, func, or_, select
 
 from ..errors import NotFound
 from ..extensions import db
@@ -123,7 +123,10 @@ def _tracking_query(dialect: str):
             select(agg(row(events_table.c.id, events_table.c.to_status, events_table.c.note,
                            cast(events_table.c.created_at, String))))
             .where(events_table.c.order_id == orders.c.id,
-                   events_table.c.kind.in_((EventKind.CREATED.value, EventKind.STATUS.value)))
+                   # Two comparisons, not IN: an IN list is expanded into the statement's
+                   # text at every execution.
+                   or_(events_table.c.kind == EventKind.CREATED.value,
+                       events_table.c.kind == EventKind.STATUS.value))
             .scalar_subquery()
         )
         asked = requests_table.c
