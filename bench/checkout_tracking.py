@@ -4,10 +4,13 @@
     python bench/checkout_tracking.py --seconds 5 --compare --reference
 
 Per run (and per configuration with --compare): rebuild the shop_bench schema, seed the demo
-store plus bench products, start gunicorn, warm up, then phase 1 (checkouts through
-POST /api/orders/create-from-checkout) and phase 2 (GET /track/<id> of those orders), each
-bounded by --seconds and --max-requests; stop gunicorn; check the database against what the
-clients saw. Prints throughput, latency percentiles, status codes, CPU per request and ratios
+store plus bench products, start gunicorn as in production (REDIS_URL, Redis db 9 flushed, and
+--rq-workers RQ workers sending the outbox with the log provider; --embedded: no Redis, the
+messages sent inside each request), warm up, then phase 1 (checkouts through
+POST /api/orders/create-from-checkout), the outbox's drain, and phase 2 (GET /track/<id> of
+those orders), each bounded by --seconds and --max-requests; stop gunicorn and the workers;
+check the database (orders and their messages) against what the clients saw. Prints
+throughput, latency percentiles, status codes, CPU per request (web and RQ workers) and ratios
 against the reference figures of issue 2; writes JSON to bench/results/. Exits 1 when a
 correctness check fails (never because of a timing).
 """
@@ -30,6 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import benchdb
 import loadgen
@@ -41,6 +45,8 @@ ROOT = benchdb.ROOT
 HOST = "127.0.0.1"
 CHECKOUT_PATH = "/api/orders/create-from-checkout"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench"
+#: Production mode's Redis database (flushed); shopper_path.py uses 10, the others 11-13.
+DEFAULT_REDIS = "redis://127.0.0.1:6379/9"
 
 #: Issue 2, "Performance": measured on this 2-core machine, and the targets at 32 clients.
 REFERENCE = {"plain_sql_checkouts_per_s": 500, "naive_orm_checkouts_per_s": 90,
@@ -240,6 +246,168 @@ class Gunicorn:
             return ""
 
 
+# --------------------------------------------------------------------------- delivery
+
+
+#: How long the outbox may take to drain after the load before the checks read it.
+DRAIN_TIMEOUT = 60.0
+
+
+class Delivery:
+    """How an order's WhatsApp messages (outbox rows) go out. Production (the README's): the
+    web processes get REDIS_URL and `--rq-workers` `flask --app wsgi worker high default`
+    processes beside them send the rows; embedded (`--embedded`): no Redis, every row is
+    rendered and sent inside the request that wrote it. Both with the log provider (nothing
+    leaves the machine); gunicorn and the workers share one environment (DATABASE_URL,
+    SECRET_KEY, REDIS_URL)."""
+
+    def __init__(self, args, run_dir: Path):
+        import redis
+
+        self.args, self.run_dir = args, run_dir
+        self.embedded = args.embedded
+        self.redis = None if self.embedded else redis.Redis.from_url(
+            args.redis_url, socket_connect_timeout=2, socket_timeout=30)
+        self.workers = None  # notifications.Workers while they run
+        self.env: dict[str, str] = {}
+
+    def mode(self) -> str:
+        return ("embedded" if self.embedded else
+                f"production: REDIS_URL + {self.args.rq_workers} rq workers")
+
+    def flush(self) -> None:
+        """FLUSHDB of the bench's own Redis database (never while workers run)."""
+        if self.redis is not None:
+            self.redis.ping()
+            self.redis.flushdb()
+
+    def start(self, url: str, label: str) -> dict[str, str]:
+        """Redis flushed and the workers listening (production); the environment of the
+        gunicorn to start beside them."""
+        import notifications
+
+        self.env = benchdb.app_env(url)
+        for name in notifications.FOREIGN_SETTINGS:
+            self.env.pop(name, None)
+        self.env["WHATSAPP_PROVIDER"] = "log"
+        if self.embedded:
+            return self.env
+        self.env["REDIS_URL"] = self.args.redis_url
+        self.flush()
+        self.workers = notifications.Workers(self, self.args.rq_workers, burst=False,
+                                             label=label, env=self.env)
+        self.workers.wait_registered()
+        return self.env
+
+    def stop(self) -> None:
+        if self.workers is not None:
+            self.workers.stop()
+            self.workers = None
+
+    def cpu(self) -> float:
+        """CPU seconds of the workers so far, their RQ scheduler children included."""
+        if self.workers is None:
+            return 0.0
+        pids = [p for pid in self.workers.pids() for p in (pid, *procstats.children(pid))]
+        return sum(procstats.process_cpu(pid) or 0.0 for pid in pids)
+
+    def fold_cpu(self, cpu: dict, since: float) -> dict:
+        """A CpuMeter.delta with the workers' CPU since `since` (a cpu() reading) counted
+        into the app's, "web" and "rq workers" kept apart (production only)."""
+        if not self.embedded:
+            workers = self.cpu() - since
+            cpu |= {"web_cpu_s": cpu["app_cpu_s"], "rq_workers_cpu_s": round(workers, 3),
+                    "app_cpu_s": round(cpu["app_cpu_s"] + workers, 3)}
+        return cpu
+
+    def startup_cpu(self) -> float:
+        return self.workers.startup_cpu if self.workers is not None else 0.0
+
+    @staticmethod
+    def last_row(url: str) -> int:
+        """The outbox's last row id: the run's rows come after it."""
+        with benchdb.connect(url) as conn:
+            return conn.execute("SELECT coalesce(max(id), 0) FROM notifications").fetchone()[0]
+
+    @staticmethod
+    def unsent(url: str, after_id: int) -> int:
+        with benchdb.connect(url) as conn:
+            return conn.execute("SELECT count(*) FROM notifications WHERE id > %s AND status"
+                                " IN ('queued', 'sending')", (after_id,)).fetchone()[0]
+
+    def drain(self, url: str, after_id: int, timeout: float = DRAIN_TIMEOUT) -> dict:
+        """Until no row after `after_id` is queued or sending (bounded): the rows left when
+        the load stopped, the seconds it took and the workers' CPU meanwhile."""
+        cpu0, started = self.cpu(), time.monotonic()
+        left = remaining = self.unsent(url, after_id)
+        while remaining and time.monotonic() - started < timeout:
+            time.sleep(0.1)
+            remaining = self.unsent(url, after_id)
+        return {"unsent_when_load_stopped": left, "unsent_after_drain": remaining,
+                "drain_s": round(time.monotonic() - started, 2) if left else 0.0,
+                "rq_workers_cpu_s": round(self.cpu() - cpu0, 3)}
+
+    def check(self, url: str, after_id: int, order_ids: set[str]) -> list[tuple[str, bool, str]]:
+        """Every order of the run has its confirmation and its admin alert, all sent by the
+        log provider; no row of the run queued, sending or failed. A confirmation the app held
+        back (`suppressed`) counts only when its phone had NOTIFY_CONFIRMATIONS_PER_HOUR sent
+        before it in this run (the per-recipient limit)."""
+        with benchdb.connect(url) as conn:
+            rows = conn.execute(
+                "SELECT id, order_id, template, recipient, status, provider_message_id,"
+                " last_error FROM notifications WHERE id > %s ORDER BY id",
+                (after_id,)).fetchall()
+        limit = int(self.env.get("NOTIFY_CONFIRMATIONS_PER_HOUR", "5"))
+        held_back = held_back_confirmations(rows, limit)
+        statuses = Counter(row[4] for row in rows)
+        by_order: dict[str, list[tuple]] = {oid: [] for oid in order_ids}
+        for row in rows:
+            if row[1] in by_order:
+                by_order[row[1]].append(row)
+        alerts = Counter(sum(r[2] == "new_order_admin" for r in found)
+                         for found in by_order.values())
+        incomplete = [oid for oid, found in by_order.items()
+                      if sum(r[2] == "order_confirmation" for r in found) != 1
+                      or not any(r[2] == "new_order_admin" for r in found)]
+        not_sent = [r for found in by_order.values() for r in found
+                    if r[4] != "sent" and r[0] not in held_back]
+        not_logged = [r for r in rows if r[4] == "sent" and r[5] != f"log-n{r[0]}"]
+        failed = [r for r in rows if r[4] == "failed"]
+        open_rows = statuses["queued"] + statuses["sending"]
+        return [
+            ("every order of the run has its confirmation and its admin alert (outbox)",
+             not incomplete, f"{len(order_ids) - len(incomplete)} of {len(order_ids)} orders; "
+             f"admin alerts per order {dict(alerts)}"
+             + (f"; e.g. {incomplete[0]}" if incomplete else "")),
+            ("every outbox row of those orders sent, none failed",
+             not not_sent and not failed,
+             f"{len(rows)} rows of the run {dict(statuses)}"
+             + (f"; {len(held_back)} confirmations held back by the app's limit of {limit}"
+                " an hour per phone" if held_back else "")
+             + (f"; e.g. {not_sent[0][2]} {not_sent[0][4]} {not_sent[0][6]!r}"
+                if not_sent else "")
+             + (f"; failed: {failed[0][6]!r}" if failed else "")),
+            ("no outbox row left queued or sending", open_rows == 0,
+             f"{open_rows} of {len(rows)}"),
+            ("every sent row went through the log provider (nothing left the machine)",
+             not not_logged, f"{len(not_logged)} sent otherwise"),
+        ]
+
+
+def held_back_confirmations(rows: list[tuple], limit: int) -> set[int]:
+    """Ids of the confirmations (id, order, template, recipient, status, ...) the app
+    suppressed for a phone that already had `limit` sent before them in these rows."""
+    sent_before: Counter = Counter()
+    held_back: set[int] = set()
+    for row_id, _, template, recipient, status, *_ in rows:
+        if template == "order_confirmation" and status == "sent":
+            sent_before[recipient] += 1
+        elif (template == "order_confirmation" and status == "suppressed"
+              and sent_before[recipient] >= limit):
+            held_back.add(row_id)
+    return held_back
+
+
 class PySpy:
     """Optional sampling profile of every gunicorn worker during one phase (--py-spy)."""
 
@@ -322,23 +490,27 @@ def summarize_profile(path: Path, top: int = 15) -> dict:
 
 
 def run_config(args, label: str, worker_class: str, workers: int, threads: int,
-               run_dir: Path, sql_counts: dict | None) -> dict:
-    """Prepare the database, start gunicorn, run both phases, stop, check."""
+               run_dir: Path, sql_counts: dict | None, delivery: Delivery) -> dict:
+    """Prepare the database, start the RQ workers (production) and gunicorn, run both
+    phases, let the outbox drain after the checkouts, stop, check."""
     url = args.database_url
     print(f"\n== {label}: gunicorn -k {worker_class} -w {workers}"
           + (f" --threads {threads}" if worker_class != "sync" else "")
-          + f", {args.clients} clients ==", flush=True)
+          + f", {args.clients} clients; {delivery.mode()} ==", flush=True)
     seeded = benchdb.prepare(url)
     if sql_counts is not None and not args.no_sql_count:
         sql_counts.update(count_statements(url))
     before = benchdb.snapshot(url)
+    after_id = Delivery.last_row(url)
     expected = benchdb.Expected()
     server = Gunicorn(url, worker_class, workers, threads, run_dir / f"gunicorn-{label}.log")
     result: dict = {"label": label, "worker_class": worker_class, "workers": workers,
                     "threads": threads if worker_class != "sync" else 1,
-                    "clients": args.clients, "log": str(server.log_path)}
+                    "clients": args.clients, "log": str(server.log_path),
+                    "mode": delivery.mode()}
     meter = None
     try:
+        server.env = delivery.start(url, label)
         server.start()
         meter = procstats.CpuMeter(benchdb.plain_url(url), benchdb.database_name(url),
                                    server.proc.pid)
@@ -351,12 +523,19 @@ def run_config(args, label: str, worker_class: str, workers: int, threads: int,
             result["warmup"] = warm.summary()
         checkouts.kinds.clear()  # the mix of the measured phase (ramp-up and window)
         stats, cpu, profile = measured(args, "checkout", server, meter, checkouts, run_dir,
-                                       label)
+                                       label, delivery)
         result["checkout"] = stats.summary() | {
             "created": stats.statuses.get(201, 0),
             "created_per_s": round(stats.statuses.get(201, 0) / stats.elapsed, 1)
             if stats.elapsed else 0.0,
             "mix": dict(checkouts.kinds), "cpu": cpu, "profile": profile}
+        # The messages of the checkouts go out before the pages are read (bounded).
+        result["outbox"] = delivery.drain(url, after_id)
+        print(f"  outbox: {result['outbox']['unsent_when_load_stopped']} rows unsent when the "
+              f"load stopped, none left after {result['outbox']['drain_s']} s"
+              if not result["outbox"]["unsent_after_drain"] else
+              f"  outbox: {result['outbox']['unsent_after_drain']} rows still unsent after "
+              f"{result['outbox']['drain_s']} s", flush=True)
         if checkouts.created:
             reads = TrackingReads(args, server.port, checkouts.created)
             if args.warmup:
@@ -365,13 +544,15 @@ def run_config(args, label: str, worker_class: str, workers: int, threads: int,
                                 args.warmup, args.seconds)
                 result["warmup_tracking"] = warm.summary()
             stats, cpu, profile = measured(args, "tracking", server, meter, reads, run_dir,
-                                           label)
+                                           label, delivery)
             result["tracking"] = stats.summary() | {"cpu": cpu, "profile": profile}
+        result["rq_workers_startup_cpu_s"] = round(delivery.startup_cpu(), 2)
     except RuntimeError as error:
         result["error"] = str(error)
         print(f"ERROR: {error}", flush=True)
     finally:
         server.stop()
+        delivery.stop()
         if meter is not None:
             meter.close()
     created = sum(result.get(phase, {}).get(counts, {}).get("201", 0)
@@ -379,6 +560,7 @@ def run_config(args, label: str, worker_class: str, workers: int, threads: int,
                   for counts in ("statuses", "ramp_up_statuses"))
     checks = benchdb.check(url, seeded, before, expected, created)
     checks += client_checks(result)
+    checks += delivery.check(url, after_id, expected.created_ids)
     result["checks"] = [{"check": n, "pass": ok, "detail": d} for n, ok, d in checks]
     return result
 
@@ -394,19 +576,25 @@ def run_load(args, name: str, port: int, workload, max_requests: int, seconds: f
 
 
 def measured(args, phase: str, server: Gunicorn, meter: procstats.CpuMeter, workload,
-             run_dir: Path, label: str) -> tuple[loadgen.PhaseStats, dict, dict | None]:
-    """One measured phase with CPU accounting (and a py-spy profile when asked)."""
+             run_dir: Path, label: str, delivery: Delivery | None = None,
+             ) -> tuple[loadgen.PhaseStats, dict, dict | None]:
+    """One measured phase with CPU accounting (and a py-spy profile when asked). With a
+    `delivery`, its RQ workers' CPU in the window counts into the app's ("web" and
+    "rq workers" apart)."""
     spy = None
     if args.py_spy:
         spy = PySpy(server.proc.pid, run_dir / f"py-spy-{label}-{phase}.txt", args.py_spy_rate)
         time.sleep(1.0)  # let py-spy attach to every worker before the load starts
     samples: list[procstats.CpuSample] = []
+    rq_cpu: list[float] = []
     activity = procstats.ActivitySampler(benchdb.plain_url(args.database_url),
                                          benchdb.database_name(args.database_url),
                                          max_samples=int(args.seconds * 10) + 50)
 
     def window_opens() -> None:
         samples.append(meter.sample())
+        if delivery is not None:
+            rq_cpu.append(delivery.cpu())
         activity.start()
 
     try:
@@ -415,10 +603,14 @@ def measured(args, phase: str, server: Gunicorn, meter: procstats.CpuMeter, work
     finally:
         backends = activity.stop() if samples else {}
     cpu = procstats.CpuMeter.delta(samples[0], meter.sample(), stats.elapsed)
+    keys = ["app", "db", "client"]
+    if delivery is not None and not delivery.embedded:
+        delivery.fold_cpu(cpu, rq_cpu[0])
+        keys += ["web", "rq_workers"]
     cpu["postgres_backends"] = backends
     cpu["client_cpu_s"] = round(stats.client_cpu, 3)
     if stats.requests:
-        for key in ("app", "db", "client"):
+        for key in keys:
             cpu[f"{key}_cpu_ms_per_request"] = round(1000 * cpu[f"{key}_cpu_s"]
                                                      / stats.requests, 2)
     profile = spy.stop() if spy is not None else None
@@ -519,7 +711,7 @@ def ratio(value: float, reference: float) -> str:
 
 def report_config(res: dict, reference: dict | None) -> None:
     print(f"\n-- {res['label']}: -k {res['worker_class']} -w {res['workers']} "
-          f"--threads {res['threads']}, {res['clients']} clients --")
+          f"--threads {res['threads']}, {res['clients']} clients; {res['mode']} --")
     if "error" in res:
         print(f"  ERROR: {res['error'][:2000]}")
     co, tr = res.get("checkout"), res.get("tracking")
@@ -531,6 +723,7 @@ def report_config(res: dict, reference: dict | None) -> None:
               f"{co['connections_opened_in_window']} ({co['connections_opened']} with ramp-up)")
         print(f"              mix {co['mix']}")
         print_cpu(co["cpu"])
+        print_outbox(res)
         rate = co["created_per_s"]
         print(f"              vs issue: {ratio(rate, REFERENCE['plain_sql_checkouts_per_s'])} "
               f"of plain SQL ~500/s, {ratio(rate, REFERENCE['naive_orm_checkouts_per_s'])} of "
@@ -586,6 +779,11 @@ def print_reference_ratios(rate: float, p99: float | None, reference: dict | Non
 def print_cpu(cpu: dict) -> None:
     if "app_cpu_ms_per_request" not in cpu:
         return
+    if "rq_workers_cpu_ms_per_request" in cpu:
+        print(f"              app CPU per request {cpu['app_cpu_ms_per_request']} ms = web "
+              f"{cpu['web_cpu_ms_per_request']} ms + rq workers "
+              f"{cpu['rq_workers_cpu_ms_per_request']} ms (web {cpu['web_cpu_s']} s + rq "
+              f"workers {cpu['rq_workers_cpu_s']} s in the window)")
     print(f"              CPU per request: app {cpu['app_cpu_ms_per_request']} ms, postgres "
           f"{cpu['db_cpu_ms_per_request']} ms, load client {cpu['client_cpu_ms_per_request']} "
           f"ms; machine busy {cpu['machine_busy_pct']}% (app {cpu['app_cpu_s']} s + db "
@@ -597,6 +795,18 @@ def print_cpu(cpu: dict) -> None:
     if states:
         print("              postgres backends (state / wait, % of samples): "
               + ", ".join(f"{k} {v}%" for k, v in states.items()))
+
+
+def print_outbox(res: dict) -> None:
+    """How long the messages took to go out after the load (production: the workers)."""
+    box = res.get("outbox")
+    if not box:
+        return
+    print(f"              outbox: {box['unsent_when_load_stopped']} rows queued or sending "
+          f"when the load stopped, {box['unsent_after_drain']} after the drain of "
+          f"{box['drain_s']} s" + ("" if res["mode"] == "embedded" else
+          f" (rq workers' CPU in it {box['rq_workers_cpu_s']} s; their start-up, "
+          f"{res.get('rq_workers_startup_cpu_s')} s, not counted)"))
 
 
 def target_text(rate: float, p99: float | None, want_rate: float, want_p99: float) -> str:
@@ -635,6 +845,7 @@ def report_compare(results: list[dict]) -> None:
         ("checkout p99 ms", "checkout", ("latency_ms", "p99")),
         ("checkout max ms", "checkout", ("latency_ms", "max")),
         ("checkout app CPU ms/req", "checkout", ("cpu", "app_cpu_ms_per_request")),
+        ("  of it rq workers ms/req", "checkout", ("cpu", "rq_workers_cpu_ms_per_request")),
         ("checkout db CPU ms/req", "checkout", ("cpu", "db_cpu_ms_per_request")),
         ("checkout connections", "checkout", ("connections_opened_in_window",)),
         ("tracking pages/s", "tracking", ("per_second",)),
@@ -701,6 +912,15 @@ def parse_args(argv=None):
                         "measured window (0: all at once, a burst of connections)")
     p.add_argument("--request-timeout", type=float, default=30,
                    help="seconds before a request counts as an error (timeout)")
+    p.add_argument("--redis-url",
+                   default=os.environ.get("BENCH_CHECKOUT_REDIS_URL", DEFAULT_REDIS),
+                   help="production mode: gunicorn's and the workers' REDIS_URL, a Redis "
+                        "database of its own (not 0): FLUSHED at the start and the end")
+    p.add_argument("--rq-workers", type=int, default=1,
+                   help="production mode: RQ worker processes beside gunicorn")
+    p.add_argument("--embedded", action="store_true",
+                   help="no Redis, no workers: each checkout renders and logs its messages "
+                        "inside its request (the mode before production became the default)")
     p.add_argument("--seed", type=int, default=1, help="seed of the request mix")
     p.add_argument("--no-sql-count", action="store_true",
                    help="skip counting the SQL statements of one checkout and one page")
@@ -714,8 +934,21 @@ def parse_args(argv=None):
         p.error("--clients, --seconds, --max-requests and --workers must be positive")
     if args.py_spy and shutil.which("py-spy") is None:
         p.error("--py-spy needs py-spy on PATH: pip install py-spy")
+    if not args.embedded:
+        if not 1 <= args.rq_workers <= 16:
+            p.error("--rq-workers 1..16")
+        redis_db(p, args.redis_url)
     benchdb.refuse_unless_bench(args.database_url)
     return args
+
+
+def redis_db(parser: argparse.ArgumentParser, url: str) -> int:
+    """The database number of a Redis URL; db 0 (anyone's) is refused: the bench flushes it."""
+    path = urlsplit(url).path.lstrip("/")
+    if not path.isdigit() or int(path) == 0:
+        parser.error(f"--redis-url {url!r}: give a Redis database number of its own (not 0): "
+                     "it is flushed at the start and the end of the run")
+    return int(path)
 
 
 def main(argv=None) -> int:
@@ -749,9 +982,17 @@ def main(argv=None) -> int:
         configs = [(args.worker_class, args.worker_class, args.workers, args.threads)]
     sql_counts: dict = {}
     results = []
-    for i, (label, worker_class, workers, threads) in enumerate(configs):
-        results.append(run_config(args, label, worker_class, workers, threads, run_dir,
-                                  sql_counts if i == 0 else None))
+    delivery = Delivery(args, run_dir)
+    output["mode"] = delivery.mode()
+    try:
+        if configs:
+            delivery.flush()
+        for i, (label, worker_class, workers, threads) in enumerate(configs):
+            results.append(run_config(args, label, worker_class, workers, threads, run_dir,
+                                      sql_counts if i == 0 else None, delivery))
+    finally:
+        if configs:
+            delivery.flush()
     output["sql_per_request"] = sql_counts
     output["configs"] = results
     output["loadavg_end"] = os.getloadavg()
@@ -759,6 +1000,8 @@ def main(argv=None) -> int:
     print("\n================ results ================")
     print(f"load average at start {started_load[0]:.2f}, at end {output['loadavg_end'][0]:.2f} "
           f"(other work on the machine makes absolute figures noisy)")
+    if configs:
+        print(f"mode: {delivery.mode()}")
     if reference and "error" in reference:
         print(f"\n-- reference: plain SQL checkout transaction: not run --\n  {reference['error']}")
     elif reference:

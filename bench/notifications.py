@@ -137,7 +137,10 @@ def app_env(ctx, *, redis: bool) -> dict[str, str]:
 class Workers:
     """`flask --app wsgi worker high default [--burst]` processes, each in its own group."""
 
-    def __init__(self, ctx, count: int, *, burst: bool, label: str):
+    def __init__(self, ctx, count: int, *, burst: bool, label: str,
+                 env: dict[str, str] | None = None):
+        """`ctx` gives run_dir, redis and args (py_spy, py_spy_rate when it has them);
+        `env` the workers' environment, by default app_env(ctx, redis=True)."""
         self.ctx = ctx
         self.names = [f"bench-{label}-{n + 1}-{os.getpid()}" for n in range(count)]
         self.procs: list[subprocess.Popen] = []
@@ -145,7 +148,7 @@ class Workers:
         self.spies: list[ct.PySpy] = []
         self.started = time.time()
         self.startup_cpu = 0.0
-        env = app_env(ctx, redis=True)
+        env = env if env is not None else app_env(ctx, redis=True)
         for name, log in zip(self.names, self.logs, strict=True):
             cmd = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "high", "default",
                    "--name", name] + (["--burst"] if burst else [])
@@ -153,7 +156,7 @@ class Workers:
                 self.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out,
                                                    stderr=subprocess.STDOUT,
                                                    start_new_session=True))
-        if ctx.args.py_spy:
+        if getattr(ctx.args, "py_spy", False):
             for proc, name in zip(self.procs, self.names, strict=True):
                 self.spies.append(ct.PySpy(proc.pid, ctx.run_dir / f"py-spy-{name}.txt",
                                            ctx.args.py_spy_rate))

@@ -2,7 +2,9 @@
 django-oscar peer's guest checkout, in one run, one server loaded at a time.
 
 Ours: gunicorn (gthread 4 x 2, `RATELIMIT_ENABLED=false`) on a fresh `shop_bench_path`
-(`benchdb.prepare`: seed-demo's burgerchina plus the big-stock BENCH-A/B/C). `--shoppers`
+(`benchdb.prepare`: seed-demo's burgerchina plus the big-stock BENCH-A/B/C), as in production:
+REDIS_URL (db 10, flushed) and `--rq-workers` RQ workers beside it sending the order's
+messages (log provider); `--embedded`: no Redis, sent inside the checkout's request. `--shoppers`
 guests, back to back until `--seconds` pass (flows already started finish), each a new
 browser without JavaScript: its own keep-alive connection and cookie jar, redirects followed,
 every answer checked:
@@ -16,7 +18,8 @@ then the store page alone (`--read-seconds`, loadgen, the same number of clients
 `../shared/peers/oscar/serve.sh start`, its `load.py` for the checkout and then for the
 product page, `serve.sh stop`. `--rounds` alternates the two. Prints orders/s and the ratio,
 each step's requests/s and p50/p99, the store page against Oscar's product page, CPU per order
-(server, PostgreSQL, client) and the database checks of both. Exits 1 only when a check fails.
+(server: ours web + RQ workers; PostgreSQL, client), the outbox's drain and the database checks
+of both (ours: every order's messages sent). Exits 1 only when a check fails.
 
     python bench/shopper_path.py --seconds 15
     python bench/shopper_path.py --seconds 10 --rounds 2 --read-seconds 5
@@ -51,6 +54,7 @@ import store_page
 
 ROOT = benchdb.ROOT
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/shop_bench_path"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/10"  # checkout_tracking.py's is 9
 STORE = f"/store/{benchdb.STORE_SLUG}"
 CHECKOUT = f"{STORE}/checkout"
 #: The big-stock products (stock never runs out): code -> name as the pages show it.
@@ -431,42 +435,58 @@ def check_ours(url: str, seeded: benchdb.Seeded, before: benchdb.Snapshot,
 
 
 def round_ours(args, seeded: benchdb.Seeded, run_dir: Path, phones: itertools.count,
-               n: int) -> dict:
-    """Start gunicorn, warm up, the measured path, the store page alone; stop gunicorn."""
-    server = ct.Gunicorn(args.database_url, "gthread", args.workers, args.threads,
-                         run_dir / "gunicorn.log")
+               n: int, delivery: ct.Delivery) -> dict:
+    """Start the RQ workers (production) and gunicorn, warm up, the measured path, the
+    outbox's drain, the one-shopper flows, the store page alone; stop them."""
+    url = args.database_url
+    server = ct.Gunicorn(url, "gthread", args.workers, args.threads, run_dir / "gunicorn.log")
     meter = None
     try:
+        server.env = delivery.start(url, f"path-{n}")
         server.start()
-        meter = procstats.CpuMeter(benchdb.plain_url(args.database_url),
-                                   benchdb.database_name(args.database_url), server.proc.pid)
-        before = benchdb.snapshot(args.database_url)
+        meter = procstats.CpuMeter(benchdb.plain_url(url), benchdb.database_name(url),
+                                   server.proc.pid)
+        before, after_id = benchdb.snapshot(url), ct.Delivery.last_row(url)
         runs = []
         if args.warmup:
             runs.append(asyncio.run(run_shoppers(server.port, args.shoppers, args.warmup,
                                                  args.request_timeout, phones, 100 + n)))
             runs[-1].timings = {}  # warm-up answers are checked, not measured
-        start = meter.sample()
+        start, rq_start = meter.sample(), delivery.cpu()
         path = asyncio.run(run_shoppers(server.port, args.shoppers, args.seconds,
                                         args.request_timeout, phones, n))
         runs.append(path)
-        cpu = procstats.CpuMeter.delta(start, meter.sample(), path.elapsed)
-        by_step = None
+        cpu = delivery.fold_cpu(procstats.CpuMeter.delta(start, meter.sample(), path.elapsed),
+                                rq_start)
+        outbox = delivery.drain(url, after_id)  # before the flows alone, bounded
+        print(f"  outbox: {outbox['unsent_when_load_stopped']} rows unsent when the load "
+              f"stopped, {outbox['unsent_after_drain']} after {outbox['drain_s']} s", flush=True)
+        by_step = rq_by_step = None
         if args.cpu_flows and n == 1:
+            rq_start = delivery.cpu()
             alone, by_step = asyncio.run(cpu_by_step(server.port, meter, args.cpu_flows,
                                                      args.request_timeout, phones))
             runs.append(alone)
-        checks = check_ours(args.database_url, seeded, before, runs)
-        read = read_ours(args, server, meter) if args.read_seconds else None
+            delivery.drain(url, after_id)  # their messages go out after the answers
+            rq_by_step = (round(1000 * (delivery.cpu() - rq_start) / len(alone.placed), 2)
+                          if alone.placed and not delivery.embedded else None)
+        checks = check_ours(url, seeded, before, runs)
+        checks += delivery.check(url, after_id, {p.order_id for r in runs for p in r.placed})
+        read = read_ours(args, server, meter, delivery) if args.read_seconds else None
+        startup = delivery.startup_cpu()
     finally:
         server.stop()
+        delivery.stop()
         if meter is not None:
             meter.close()
     return {"path": path, "cpu": cpu, "checks": checks, "read": read, "cpu_by_step": by_step,
+            "rq_ms_per_order_alone": rq_by_step, "outbox": outbox, "mode": delivery.mode(),
+            "rq_workers_startup_cpu_s": round(startup, 2),
             "warmup_orders": len(runs[0].placed) if args.warmup else 0}
 
 
-def read_ours(args, server: ct.Gunicorn, meter: procstats.CpuMeter) -> dict:
+def read_ours(args, server: ct.Gunicorn, meter: procstats.CpuMeter,
+              delivery: ct.Delivery) -> dict:
     """The store page alone: `--shoppers` keep-alive clients without cookies (a new visitor
     per request, as load.py's read phase), a 1 s ramp-up, then the window."""
     pages = store_page.StorePages(server.port, benchdb.STORE_SLUG)
@@ -475,9 +495,10 @@ def read_ours(args, server: ct.Gunicorn, meter: procstats.CpuMeter) -> dict:
         "store page", host=ct.HOST, port=server.port, clients=args.shoppers,
         seconds=args.read_seconds, max_requests=200_000, make_request=pages.make_request,
         on_response=pages.on_response, request_timeout=args.request_timeout, ramp_up=1.0,
-        on_window_start=lambda: samples.append(meter.sample())))
+        on_window_start=lambda: samples.append((meter.sample(), delivery.cpu()))))
     summary = stats.summary()
-    summary["cpu"] = procstats.CpuMeter.delta(samples[0], meter.sample(), stats.elapsed)
+    summary["cpu"] = delivery.fold_cpu(
+        procstats.CpuMeter.delta(samples[0][0], meter.sample(), stats.elapsed), samples[0][1])
     return summary
 
 
@@ -556,6 +577,11 @@ def summarize_ours(rounds: list[dict]) -> dict:
                  if orders else None for key in ("app", "db")}
     per_order["client"] = (round(1000 * sum(p.client_cpu for p in paths) / orders, 2)
                            if orders else None)
+    # The app's CPU is the web processes' plus (production) the RQ workers' in the window.
+    for key, spent in (("web", lambda c: c.get("web_cpu_s", c["app_cpu_s"])),
+                       ("rq_workers", lambda c: c.get("rq_workers_cpu_s", 0.0))):
+        per_order[key] = (round(1000 * sum(spent(r["cpu"]) for r in rounds) / orders, 2)
+                          if orders else None)
     requests = sum(s["requests"] for s in steps.values())
     result = {"orders": orders, "elapsed_s": round(elapsed, 2),
               "orders_per_s": round(orders / elapsed, 2) if elapsed else 0.0,
@@ -570,7 +596,10 @@ def summarize_ours(rounds: list[dict]) -> dict:
               "steps": steps, "cpu_ms_per_order": per_order,
               "machine_busy_pct": [r["cpu"]["machine_busy_pct"] for r in rounds],
               "warmup_orders": sum(r["warmup_orders"] for r in rounds),
-              "cpu_by_step": rounds[0]["cpu_by_step"]}
+              "cpu_by_step": rounds[0]["cpu_by_step"],
+              "rq_ms_per_order_alone": rounds[0]["rq_ms_per_order_alone"],
+              "mode": rounds[0]["mode"], "outbox": [r["outbox"] for r in rounds],
+              "rq_workers_startup_cpu_s": [r["rq_workers_startup_cpu_s"] for r in rounds]}
     reads = [r["read"] for r in rounds if r["read"]]
     if reads:
         result["read"] = summarize_read(
@@ -582,13 +611,17 @@ def summarize_ours(rounds: list[dict]) -> dict:
 def summarize_read(windows: list[tuple]) -> dict:
     """(requests, elapsed, p50, p99, cpu, errors) per round: pages/s over all, CPU per page."""
     requests, elapsed = sum(w[0] for w in windows), sum(w[1] for w in windows)
-    return {"requests": requests, "per_second": round(requests / elapsed, 1) if elapsed else 0.0,
+    result = {"requests": requests, "per_second": round(requests / elapsed, 1) if elapsed else 0.0,
             "p50_ms": [w[2] for w in windows], "p99_ms": [w[3] for w in windows],
             "errors": sum(w[5] for w in windows),
             "app_cpu_ms": round(1000 * sum(w[4]["app_cpu_s"] for w in windows) / requests, 2)
             if requests else None,
             "db_cpu_ms": round(1000 * sum(w[4]["db_cpu_s"] for w in windows) / requests, 2)
             if requests else None}
+    if requests and any("rq_workers_cpu_s" in w[4] for w in windows):  # ours in production
+        result["rq_workers_cpu_ms"] = round(
+            1000 * sum(w[4].get("rq_workers_cpu_s", 0.0) for w in windows) / requests, 2)
+    return result
 
 
 def summarize_oscar(rounds: list[dict], items: int) -> dict:
@@ -664,6 +697,7 @@ def report(ours: dict, theirs: dict | None, checks: list, args) -> bool:
     t = theirs or {}
     print(f"\nshopper's path, {args.shoppers} shoppers, {args.rounds} x {args.seconds:g} s "
           f"(ours: 2 products per order; Oscar: --items {args.oscar_items})")
+    print(f"ours: {ours['mode']}")
     print(f"{'':<24}{'ours':>12}{'Oscar':>12}{'ratio':>9}")
     rows = [("orders/s", ours["orders_per_s"], t.get("orders_per_s")),
             ("orders", ours["orders"], t.get("orders")),
@@ -698,11 +732,23 @@ def report(ours: dict, theirs: dict | None, checks: list, args) -> bool:
               "per order")
         for step, c in ours["cpu_by_step"].items():
             print(f"  {step:<24}{c['app_ms']:>8}{c['db_ms']:>8}  {c['app_ms_per_order']}")
+        if ours["rq_ms_per_order_alone"] is not None:
+            print(f"  {'rq workers (messages)':<24}{'':>16}  {ours['rq_ms_per_order_alone']}"
+                  "   (after the answers; their PostgreSQL time is in the steps')")
     report_read(ours, theirs)
     cpu, tcpu = ours["cpu_ms_per_order"], t.get("cpu_ms_per_order", {})
-    print(f"\nCPU ms per order: ours server {cpu['app']}, PostgreSQL {cpu['db']}, client "
+    embedded = ours["mode"] == "embedded"
+    server = (f"{cpu['app']} (web only: embedded)" if embedded else
+              f"{cpu['app']} (web {cpu['web']} + rq workers {cpu['rq_workers']})")
+    print(f"\nCPU ms per order: ours server {server}, PostgreSQL {cpu['db']}, client "
           f"{cpu['client']}; Oscar server {tcpu.get('app', '-')}, PostgreSQL "
           f"{tcpu.get('db', '-')}, client (load.py, requests) {tcpu.get('client', '-')}")
+    for n, box in enumerate(ours["outbox"], 1):
+        print(f"outbox, ours round {n}: {box['unsent_when_load_stopped']} rows queued or "
+              f"sending when the path stopped, {box['unsent_after_drain']} after the drain of "
+              f"{box['drain_s']} s" + ("" if embedded else
+              f" (rq workers' CPU in it {box['rq_workers_cpu_s']} s, not in the figures above;"
+              f" their start-up {ours['rq_workers_startup_cpu_s'][n - 1]} s neither)"))
     print(f"machine busy % during the path: ours {ours['machine_busy_pct']}, Oscar "
           f"{t.get('machine_busy_pct', '-')}")
     for name, side in (("ours", ours), ("Oscar", t)):
@@ -732,6 +778,8 @@ def report_read(ours: dict, theirs: dict | None) -> None:
         if x:
             print(f"  {label:<22}{x['per_second']:>8}{x['app_cpu_ms']!s:>8}{x['db_cpu_ms']!s:>7}"
                   f"{x['errors']:>7}   {_one(x['p50_ms'])}; {_one(x['p99_ms'])}")
+    if "rq_workers_cpu_ms" in r:
+        print(f"  (our app ms: web and the idle rq workers' {r['rq_workers_cpu_ms']} ms)")
     if t:
         print(f"goal: store page >= 7x Oscar's product page: "
               f"{ratio(r['per_second'], t['per_second'])}")
@@ -759,14 +807,25 @@ def parse_args(argv=None):
     parser.add_argument("--no-oscar", action="store_true", help="only our shop")
     parser.add_argument("--cpu-flows", type=int, default=30,
                         help="round 1: flows of one shopper alone, CPU per step (0: skip)")
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_PATH_REDIS_URL",
+                                                              DEFAULT_REDIS),
+                        help="production mode: our gunicorn's and RQ workers' REDIS_URL, a "
+                             "database of its own (not 0), FLUSHED at the start and the end")
+    parser.add_argument("--rq-workers", type=int, default=1,
+                        help="production mode: RQ worker processes beside our gunicorn")
+    parser.add_argument("--embedded", action="store_true",
+                        help="ours without Redis and workers: the order's messages rendered "
+                             "and logged inside the checkout's request")
     args = parser.parse_args(argv)
     if not (1 <= args.seconds <= 20 and 0 <= args.read_seconds <= 20 and 0 <= args.warmup <= 20
             and 1 <= args.shoppers <= 64 and 1 <= args.rounds <= 5
             and 1 <= args.request_timeout <= 30 and 1 <= args.oscar_items <= 3
-            and 0 <= args.cpu_flows <= 200):
+            and 0 <= args.cpu_flows <= 200 and 1 <= args.rq_workers <= 16):
         parser.error("--seconds 1..20, --read-seconds and --warmup 0..20, --shoppers 1..64, "
                      "--rounds 1..5, --request-timeout 1..30, --oscar-items 1..3, "
-                     "--cpu-flows 0..200")
+                     "--cpu-flows 0..200, --rq-workers 1..16")
+    if not args.embedded:
+        ct.redis_db(parser, args.redis_url)
     return args
 
 
@@ -792,17 +851,23 @@ def main(argv=None) -> int:
     seeded = benchdb.prepare(args.database_url)
     phones = itertools.count(10_000_000)  # 081310000000..: no demo customer has one
     ours, theirs = [], []
-    for n in range(1, args.rounds + 1):
-        print(f"round {n}: ours", flush=True)
-        ours.append(round_ours(args, seeded, run_dir, phones, n))
-        p = ours[-1]["path"]
-        print(f"  {len(p.placed)} orders in {p.elapsed:.1f} s, {sum(p.failed.values())} failed",
-              flush=True)
-        if not args.no_oscar:
-            print(f"round {n}: Oscar", flush=True)
-            theirs.append(round_oscar(args, oscar_env, run_dir, n))
-            print("  OSCARRESULT " + " ".join(
-                f"{k}={v}" for k, v in theirs[-1]["path"]["oscarresult"].items()), flush=True)
+    delivery = ct.Delivery(args, run_dir)
+    delivery.flush()
+    try:
+        for n in range(1, args.rounds + 1):
+            print(f"round {n}: ours, {delivery.mode()}", flush=True)
+            ours.append(round_ours(args, seeded, run_dir, phones, n, delivery))
+            p = ours[-1]["path"]
+            print(f"  {len(p.placed)} orders in {p.elapsed:.1f} s, {sum(p.failed.values())} "
+                  "failed", flush=True)
+            if not args.no_oscar:
+                print(f"round {n}: Oscar", flush=True)
+                theirs.append(round_oscar(args, oscar_env, run_dir, n))
+                print("  OSCARRESULT " + " ".join(
+                    f"{k}={v}" for k, v in theirs[-1]["path"]["oscarresult"].items()),
+                    flush=True)
+    finally:
+        delivery.flush()
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     checks = [c for r in ours for c in r["checks"]] + check_oscar(theirs)
     result = {"ours": summarize_ours(ours),
