@@ -226,7 +226,8 @@ def serve(args, run_dir: Path) -> dict:
     meters: dict[str, procstats.CpuMeter] = {}
     try:
         servers["app"] = ct.Gunicorn(url, "gthread", args.workers, args.threads,
-                                     run_dir / "gunicorn-app.log", env=app_env(url))
+                                     run_dir / "gunicorn-app.log")
+        servers["app"].env = app_env(url)
         servers["app"].start()
         orders, setup = place_orders(args, servers["app"], run_dir)
         ref = ct.Gunicorn(url, "gthread", args.workers, args.threads,
