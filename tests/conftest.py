@@ -120,10 +120,7 @@ def database(app) -> Iterator[None]:
             engines[key] = connection
         db.session.remove()
         db.session.session_factory.configure(join_transaction_mode="create_savepoint")
-        # What the processes keep by catalog version: the rollbacks of earlier tests made
-        # the same store ids and versions with other data, which no real database does.
-        for name in [n for n, v in app.extensions.items() if isinstance(v, ProcessCache)]:
-            del app.extensions[name]
+        forget_process_caches(app)
         try:
             yield
         finally:
@@ -216,8 +213,17 @@ def counted(statements: list[str]) -> list[str]:
 # --- committed data and a live server, for concurrency and browser tests -----------------
 
 
+def forget_process_caches(app) -> None:
+    """Drop what the app keeps per catalog version and per tracking row: earlier tests'
+    rollbacks and wipes made the same store ids and versions with other data, which no real
+    database does."""
+    for name in [n for n, v in app.extensions.items() if isinstance(v, ProcessCache)]:
+        del app.extensions[name]
+
+
 def wipe(app) -> None:
-    """Delete every row (for tests that really commit)."""
+    """Delete every row (for tests that really commit), and what the app kept of them."""
+    forget_process_caches(app)
     with app.app_context():
         db.session.remove()
         for key, metadata in db.metadatas.items():
