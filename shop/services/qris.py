@@ -6,16 +6,20 @@ The TLV reading, the QRIS rules and the conversion are qriskit's (0.2, MIT, no d
 it parses every tag and template, reports each broken rule with a stable code, refuses to
 re-seal a payload whose CRC is wrong, and keeps the tags it does not know in their order.
 Here: which of its findings refuse a store's payload, said in the shop's language; the QR
-drawn with segno.
+drawn on the server as an SVG of its modules. The symbol is zxing-cpp's (its writer is Zint,
+in C: the smallest version for error correction M, the mask chosen by the standard's penalty
+rules), 20 times faster than segno's pure Python, whose choice of mask alone took 9 ms of each
+first QRIS tracking page (issue 16).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 import qriskit
-import segno
+import zxingcpp
 from flask_babel import gettext as _
 
 from ..errors import InvalidInput
@@ -110,16 +114,41 @@ def dynamic_payload(static_payload: str, amount: Decimal) -> str:
     return qriskit.parse(static_payload.strip()).to_dynamic(amount).dumps()
 
 
-def qr_code(payload: str) -> segno.QRCode:
-    """The QR code of a payload (error correction M, as printed QRIS use)."""
-    return segno.make_qr(payload, error="m", boost_error=False)
+#: Modules of light margin around the symbol (the standard asks for four).
+QUIET_ZONE = 4
+#: Pixels per module of the SVG's width and height.
+SCALE = 4
+
+
+#: A run of dark modules in a row of the symbol's pixels (0 dark, 255 light).
+DARK_RUN = re.compile(rb"\x00+")
+
+
+def qr_code(payload: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code of a payload (error correction M, as printed QRIS use): its modules row
+    by row, True for dark, without the quiet zone."""
+    return tuple(tuple(pixel == 0 for pixel in row) for row in _symbol_rows(payload))
+
+
+def _symbol_rows(payload: str) -> list[bytes]:
+    symbol = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+    pixels = memoryview(symbol.to_image(scale=1, add_quiet_zones=False))
+    width, data = pixels.shape[1], pixels.tobytes()
+    return [data[start:start + width] for start in range(0, len(data), width)]
 
 
 def qr_svg(payload: str) -> str:
-    """The QR code as an inline SVG element (no XML declaration), drawn on the server."""
-    svg = qr_code(payload).svg_inline(scale=4, border=4, dark="#000", light="#fff",
-                                      title="QRIS")
-    return svg.replace("<svg ", '<svg role="img" aria-label="QRIS" ', 1)
+    """The QR code as an inline SVG element (no XML declaration, nothing fetched): a light
+    square and one path that draws each row's runs of dark modules as strokes."""
+    rows = _symbol_rows(payload)
+    side = len(rows) + 2 * QUIET_ZONE
+    runs = "".join(f"M{run.start() + QUIET_ZONE} {y + QUIET_ZONE}.5h{run.end() - run.start()}"
+                   for y, row in enumerate(rows) for run in DARK_RUN.finditer(row))
+    pixels = side * SCALE
+    return (f'<svg role="img" aria-label="QRIS" width="{pixels}" height="{pixels}" '
+            f'viewBox="0 0 {side} {side}" class="qr"><title>QRIS</title>'
+            f'<path fill="#fff" d="M0 0h{side}v{side}h-{side}z"/>'
+            f'<path stroke="#000" d="{runs}"/></svg>')
 
 
 def _sample() -> str:

@@ -84,7 +84,7 @@ def _render(view, thanks) -> str:
 
 
 def _qr(payment) -> Markup | None:
-    """The QRIS to scan, drawn on the server (segno's SVG: no text of anyone's in it)."""
+    """The QRIS to scan, drawn on the server (qr_svg: no text of anyone's in it)."""
     if payment is None or not payment.qris:
         return None
     from ..services.qris import qr_svg

@@ -5,7 +5,6 @@ broken payloads are refused with their reason; the SVG drawn is the payload's QR
 
 from __future__ import annotations
 
-import io
 import re
 from decimal import Decimal
 
@@ -159,16 +158,52 @@ def test_the_sample_for_the_demo_is_a_valid_static_qris():
     assert SAMPLE_STATIC_QRIS[-4:] == crc16(SAMPLE_STATIC_QRIS[:-4])
 
 
+def svg_modules(svg: str) -> tuple[int, set[tuple[int, int]]]:
+    """The side (in modules) of an SVG drawn by qr_svg and its dark modules, read back from
+    its path of horizontal strokes ("M<x> <y>.5h<length>", one module tall)."""
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    strokes = re.search(r'<path stroke="#000" d="([^"]*)"', svg).group(1)
+    dark = set()
+    for x, y, length in re.findall(r"M(\d+) (\d+)\.5h(\d+)", strokes):
+        dark |= {(int(x) + i, int(y)) for i in range(int(length))}
+    assert re.sub(r"M\d+ \d+\.5h\d+", "", strokes) == ""  # nothing else is drawn
+    return side, dark
+
+
+def picture(modules, scale: int = 6, border: int = 4) -> Image.Image:
+    """The modules as a black-on-white picture with its quiet zone."""
+    side = len(modules) + 2 * border
+    image = Image.new("L", (side, side), 255)
+    for y, row in enumerate(modules):
+        for x, dark in enumerate(row):
+            if dark:
+                image.putpixel((x + border, y + border), 0)
+    return image.resize((side * scale, side * scale), Image.NEAREST)
+
+
 def test_the_svg_is_the_payloads_qr_code():
     payload = dynamic_payload(ISSUERS["shopeepay"], Decimal("25000"))
 
     svg = qr_svg(payload)
-    png = io.BytesIO()
-    qr_code(payload).save(png, kind="png", scale=6, border=4)
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.getvalue())))
+    modules = qr_code(payload)
+    found = zxingcpp.read_barcodes(picture(modules))
 
-    assert svg.startswith('<svg role="img" aria-label="QRIS"') and "<?xml" not in svg
     assert [code.text for code in found] == [payload]
-    size = qr_code(payload).symbol_size(scale=4, border=4)
-    assert re.search(rf'width="{size[0]}" height="{size[1]}"', svg)
+    assert [code.ec_level for code in found] == ["M"]
+    assert svg.startswith('<svg role="img" aria-label="QRIS"') and "<?xml" not in svg
+    side, dark = svg_modules(svg)
+    assert side == len(modules) + 8  # the quiet zone of four modules on each side
+    assert dark == {(x + 4, y + 4) for y, row in enumerate(modules)
+                    for x, is_dark in enumerate(row) if is_dark}
+    assert re.search(rf'width="{side * 4}" height="{side * 4}"', svg)
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")  # nothing external
+
+
+@settings(max_examples=25, deadline=None)
+@given(amount=st.integers(min_value=1, max_value=10**10 - 1))
+def test_every_amounts_qr_code_reads_back_as_its_payload(amount):
+    payload = dynamic_payload(ISSUERS["gopay"], Decimal(amount))
+
+    found = zxingcpp.read_barcodes(picture(qr_code(payload), scale=3))
+
+    assert [code.text for code in found] == [payload]

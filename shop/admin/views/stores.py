@@ -113,7 +113,7 @@ def _qris(view, context, model, name) -> Markup:
         f" · {shown.acquirer}" if shown.acquirer else "")
     return Markup('<div id="qris-merchant">{}</div><div class="qris-preview" '
                   'style="max-width:160px">{}</div>').format(
-        facts, Markup(qr_svg(shown.payload)))  # noqa: S704 - segno's SVG of a checked payload
+        facts, Markup(qr_svg(shown.payload)))  # noqa: S704 - qr_svg's SVG of a checked payload
 
 
 def _lines(view, context, model, name) -> str:
