@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -15,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..errors import InvalidInput
-from ..services.addresses import PROVINCES, clean_postal_code
+from ..services.addresses import PROVINCES, clean_postal_code, clean_province
 from ..services.customers import clean_email, clean_name
 from ..services.labels import STOREFRONT_PAYMENT_METHODS
 from ..services.phones import normalize_phone
@@ -55,8 +56,11 @@ class CheckoutForm(FlaskForm):
                            validators=[DataRequired(_l("Wajib diisi.")), Length(max=100)])
     city = StringField(_l("Kota/Kabupaten"),
                        validators=[DataRequired(_l("Wajib diisi.")), Length(max=100)])
+    # Checked by validate_province (the checkout's rule), not by WTForms' choice check, which
+    # builds two objects per province on every submit.
     province = SelectField(_l("Provinsi"), validators=[DataRequired(_l("Wajib diisi."))],
-                           choices=[("", _l("Pilih provinsi"))] + [(p, p) for p in PROVINCES])
+                           choices=[SelectChoice("", _l("Pilih provinsi"))]
+                           + [SelectChoice(p, p) for p in PROVINCES], validate_choice=False)
     postal_code = StringField(_l("Kode pos"), validators=[Optional(), Length(max=10)])
     email = StringField(_l("Email"), validators=[Optional(), Length(max=255)])
     courier = RadioField(_l("Kurir"), validators=[Optional()], validate_choice=False)
@@ -76,6 +80,10 @@ class CheckoutForm(FlaskForm):
     def validate_address(self, field) -> None:
         """Lines of text without control characters."""
         _check(lambda v: clean_text(v, field="address", label=_l("Alamat")), field.data)
+
+    def validate_province(self, field) -> None:
+        """One of the provinces of the list."""
+        _check(clean_province, field.data)
 
     def validate_postal_code(self, field) -> None:
         """Five digits, when given."""
