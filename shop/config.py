@@ -74,6 +74,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "NOTIFY_MAX_ATTEMPTS": int(env.get("NOTIFY_MAX_ATTEMPTS", "6")),
         "NOTIFY_RETRY_SECONDS": float(env.get("NOTIFY_RETRY_SECONDS", "30")),
         "NOTIFY_SENDING_TIMEOUT": int(env.get("NOTIFY_SENDING_TIMEOUT", "300")),
+        #: Seconds a drain job that emptied its outbox list waits for the next commits' rows
+        #: (unless a job waits on some queue) before it ends; 0: it ends at once.
+        "NOTIFY_DRAIN_LINGER": float(env.get("NOTIFY_DRAIN_LINGER", "1")),
         #: Order confirmations one store sends one number in an hour; more are suppressed
         #: (anyone can order with a stranger's number).
         "NOTIFY_CONFIRMATIONS_PER_HOUR": int(env.get("NOTIFY_CONFIRMATIONS_PER_HOUR", "5")),

@@ -47,6 +47,9 @@ def make_test_app(database_url: str, **overrides):
         "WTF_CSRF_ENABLED": False,
         "PUBLIC_BASE_URL": "https://shop.test",
         "SERVER_NAME": None,
+        # A burst worker ends when its queues are empty; a lingering drain job would keep it
+        # a second longer each time (tests/jobs/test_drain.py lingers on purpose).
+        "NOTIFY_DRAIN_LINGER": 0.0,
         # The support chat never reaches a real model from a test; tests/chat_model.py
         # installs a local stand-in.
         "ANTHROPIC_API_KEY": "",

@@ -108,21 +108,22 @@ def deliver_soon(ids: list[int], queue_name: str = "default") -> None:
         enqueue_drain(queue_name, app)
 
 
-def enqueue_drain(queue_name: str, app=None) -> None:
+def enqueue_drain(queue_name: str, app=None, *, helper: bool = False) -> None:
     """Put one drain job on the queue (its announcement flag is already set)."""
     from .tasks import drain_outbox
 
-    queue(queue_name, app).enqueue(drain_outbox, queue_name, job_timeout=JOB_TIMEOUT,
-                                   result_ttl=0, failure_ttl=FAILURE_TTL)
+    queue(queue_name, app).enqueue(drain_outbox, queue_name, *((True,) if helper else ()),
+                                   job_timeout=JOB_TIMEOUT, result_ttl=0,
+                                   failure_ttl=FAILURE_TTL)
 
 
 def announce_helper(connection, queue_name: str) -> bool:
-    """While a long list waits, a running drain job keeps one more drain job waiting, so
-    that every free worker joins in (each job clears the flag as it starts). Returns whether
+    """While a long list waits, a running drain job keeps one helper job waiting, so that
+    every free worker joins in (each helper clears its flag as it starts). Returns whether
     it enqueued one."""
     key = outbox_key(queue_name)
-    if connection.set(f"{key}:drain", 1, nx=True, ex=DRAIN_FLAG_SECONDS):
-        enqueue_drain(queue_name)
+    if connection.set(f"{key}:helper", 1, nx=True, ex=DRAIN_FLAG_SECONDS):
+        enqueue_drain(queue_name, helper=True)
         return True
     return False
 

@@ -3,13 +3,19 @@ drain job, which delivers the rows of many commits; an OTP goes through the `hig
 
 from __future__ import annotations
 
+import functools
+import threading
+import time
+
+from rq import SimpleWorker
+
 from shop import clock
-from shop.jobs import outbox_key, redis_connection
+from shop.jobs import outbox_key, queue, redis_connection
 from shop.jobs import tasks as job_tasks
 from shop.services.notifications import Message, queue_messages
 from shop.unit_of_work import commit
 
-from .conftest import outbox, queue_lengths, work
+from .conftest import WAIT, outbox, queue_lengths, work
 
 
 def otp(phone: str) -> Message:
@@ -38,8 +44,8 @@ def test_a_commit_after_the_drain_started_announces_a_new_one(queued_app, gatewa
     with queued_app.app_context():
         queue_messages([otp("6281255500001")], store_id=None, order_id=None, now=clock.now())
         commit()
-        # The drain job clears its announcement first; a commit from then on announces
-        # another, so an id pushed after the job's last look always has a job.
+        # A drain job clears its announcement before its last look; a commit from then on
+        # announces another, so an id pushed after that look always has a job.
         redis_connection(queued_app).delete(outbox_key("high") + ":drain")
         queue_messages([otp("6281255500002")], store_id=None, order_id=None, now=clock.now())
         commit()
@@ -64,3 +70,98 @@ def test_a_long_drain_hands_the_rest_to_a_fresh_job(queued_app, gateway, monkeyp
     work(queued_app)
 
     assert len(ids) == 12 and sorted(r.phone for r in gateway.requests) == phones
+
+
+def lingering_app(shop_app, seconds: float):
+    import os
+
+    return shop_app(REDIS_URL=os.environ["TEST_REDIS_URL"], NOTIFY_DRAIN_LINGER=seconds)
+
+
+def run_worker(application, queues=("high", "default", "legacy")) -> None:
+    """A burst SimpleWorker here (signals want the main thread), until its queues are empty."""
+    with application.app_context():
+        worker = SimpleWorker(list(queues), connection=redis_connection(application))
+        worker.work(burst=True, logging_level="WARNING")
+
+
+def count_drain_jobs(monkeypatch) -> list[str]:
+    """The queue of each drain job that runs from now on (the worker runs in this process)."""
+    ran = []
+    drain = job_tasks.drain_outbox
+
+    @functools.wraps(drain)
+    def counted(queue_name="default", *args):
+        ran.append(queue_name)
+        return drain(queue_name, *args)
+
+    monkeypatch.setattr(job_tasks, "drain_outbox", counted)
+    return ran
+
+
+def in_thread(target) -> threading.Thread:
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_lingering_drain_takes_the_next_commits_rows_without_a_job_of_their_own(
+        shop_app, redis_db, committed, gateway, monkeypatch):
+    application = lingering_app(shop_app, 4.0)
+    jobs = count_drain_jobs(monkeypatch)
+    seen = {}
+    with application.app_context():
+        queue_messages([otp("6281255500011")], store_id=None, order_id=None, now=clock.now())
+        commit()
+
+    def second_commit():
+        gateway.wait_for(1)  # the drain job sent the first row and now lingers
+        with application.app_context():
+            queue_messages([otp("6281255500012")], store_id=None, order_id=None,
+                           now=clock.now())
+            commit()
+        seen["jobs waiting after the commit"] = queue_lengths(application)["high"]
+        seen["sent"] = [r.payload for r in gateway.wait_for(2)]
+
+    thread = in_thread(second_commit)
+    run_worker(application)
+    thread.join(WAIT)
+
+    assert seen["jobs waiting after the commit"] == 0  # it announced no job
+    assert len(seen["sent"]) == 2
+    assert jobs == ["high"]  # one job sent both
+    assert sorted(r.phone for r in gateway.requests) == ["6281255500011", "6281255500012"]
+    with application.app_context():
+        connection = redis_connection(application)
+        # the job cleared its announcement as it ended: the next commit announces a job
+        assert not connection.exists(outbox_key("high") + ":drain")
+        queue_messages([otp("6281255500013")], store_id=None, order_id=None, now=clock.now())
+        commit()
+    assert queue_lengths(application)["high"] == 1
+
+
+def test_a_lingering_drain_gives_way_to_a_job_waiting_on_any_queue(
+        shop_app, redis_db, committed, gateway, monkeypatch):
+    monkeypatch.setattr(job_tasks, "DRAIN_JOB_SECONDS", 120.0)
+    application = lingering_app(shop_app, 60.0)
+    jobs = count_drain_jobs(monkeypatch)
+    with application.app_context():
+        queue_messages([otp("6281255500021")], store_id=None, order_id=None, now=clock.now())
+        commit()
+
+    def other_job():
+        gateway.wait_for(1)
+        time.sleep(0.3)  # the drain job lingers by now
+        with application.app_context():
+            queue("legacy", application).enqueue(job_tasks.sweep_outbox)
+
+    thread = in_thread(other_job)
+    began = time.monotonic()
+    run_worker(application)
+    thread.join(WAIT)
+
+    # the worker went on to the other queue's job instead of lingering its minute out
+    assert time.monotonic() - began < 30
+    assert jobs == ["high"] and queue_lengths(application) == {"high": 0, "default": 0,
+                                                                 "legacy": 0}
+    assert [row.status for row in outbox()] == ["sent"]
