@@ -35,10 +35,10 @@ def deliver_notifications(ids: list[int]) -> dict:
         _end_of_job()
 
 
-#: Rounds of 50 rows one drain job takes before it hands over to a fresh job (so jobs of
-#: other queues of the same worker get their turn).
-DRAIN_ROUNDS = 40
-#: The longest one drain job runs, lingering included, before it hands over.
+#: Rounds (of up to 50 rows, or what came while it lingered) one drain job takes, and the
+#: longest it runs, before it hands over to a fresh job, so that jobs of other queues of the
+#: same worker get their turn; under a steady stream the time ends it first.
+DRAIN_ROUNDS = 400
 DRAIN_JOB_SECONDS = 10.0
 #: While it lingers, a drain job looks this often whether a job waits on some queue.
 LINGER_SLICE = 0.1
