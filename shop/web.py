@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from contextlib import contextmanager
 from datetime import datetime
@@ -125,10 +126,20 @@ def _must_not_be_stored() -> bool:
 
 def content_security_policy(path: str, nonce: str | None) -> str:
     """The policy for one response: the nonce only if the page used one."""
+    policy = _policy(_is_admin_path(path), nonce is not None)
+    return policy if nonce is None else policy.replace(_NONCE_MARK, nonce)
+
+
+_NONCE_MARK = "\x00nonce\x00"
+
+
+@functools.cache
+def _policy(admin: bool, with_nonce: bool) -> str:
+    """The policy's text, built once per kind of page (the nonce as a mark to replace)."""
     policy = dict(CSP)
-    if nonce is not None:
-        policy["script-src"] += f" 'nonce-{nonce}'"
-    if _is_admin_path(path):
+    if with_nonce:
+        policy["script-src"] += f" 'nonce-{_NONCE_MARK}'"
+    if admin:
         # Flask-Admin's widgets (form.js's date-range filter and map fields, x-editable) write
         # style="..." attributes, which no nonce can allow. An injected style can restyle a
         # page but not run code; scripts stay on 'self' plus the nonce. No nonce in style-src:
