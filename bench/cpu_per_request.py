@@ -47,7 +47,8 @@ SLUG = "burgerchina"
 #: Fixed, so that cookies and tokens have the same size on both sides and in every run.
 SECRET_KEY = "bench-cpu-per-request"  # noqa: S105 (a bench database's sessions)
 KINDS = ("store page, cached", "store page, first render", "cart add", "checkout page",
-         "checkout POST (HTML)", "checkout POST (JSON)", "tracking page")
+         "checkout POST (HTML)", "checkout POST (JSON)", "tracking page",
+         "tracking page, QRIS first render")
 #: The cart of the checkout kinds; cart add adds BENCH-C to an empty cart.
 CART = (("BENCH-A", 1), ("BENCH-B", 2))
 JSON_LINES = [{"code": "BENCH-A", "qty": 1}, {"code": "BENCH-B", "qty": 2},
@@ -151,6 +152,10 @@ class Shopper:
                                           json=self._json_body(f"0812{block:02d}999999")), 201)
         self.order_id = placed.get_json()["order"]["id"]
         self.order_number = placed.get_json()["order"]["number"].encode()
+        # An order paid by QRIS: its page draws the QR code (the demo store has a QRIS).
+        placed = self._expect(client.post("/api/orders/create-from-checkout", json={
+            **self._json_body(f"0813{block:02d}999999"), "payment_method": "qris"}), 201)
+        self.qris_order_id = placed.get_json()["order"]["id"]
 
     @staticmethod
     def _expect(response, status: int):
@@ -204,6 +209,10 @@ class Shopper:
             return Built(self._environ("GET", f"{store}/checkout", self.cart), 200, b"BENCH-B")
         if kind == "tracking page":
             return Built(self._environ("GET", f"/track/{self.order_id}"), 200, self.order_number)
+        if kind == "tracking page, QRIS first render":
+            drop_process_caches(self.app)
+            return Built(self._environ("GET", f"/track/{self.qris_order_id}"), 200,
+                         b'aria-label="QRIS"')
         phone, key = self._next()
         if kind == "checkout POST (JSON)":
             return Built(self._environ("POST", "/api/orders/create-from-checkout",
