@@ -1,5 +1,5 @@
 """Translation in the pages' templates, three to four times cheaper than Flask-Babel's own
-callables: a tracking page asks for ~50 texts, and each `_()` cost ~13 us (Jinja's newstyle
+callables: a tracking page asks for ~57 texts, and each `_()` cost ~13 us (Jinja's newstyle
 wrapper calling Flask-Babel's gettext, which looks the catalog up by the locale's name each
 time) — a fifth of the page's time (bench/cpu_per_request.py). The same semantics: the
 language of the request (or of force_locale), the result marked safe with its variables
@@ -9,7 +9,7 @@ the message templates have their own environment (services/message_templates.py)
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import get_locale, get_translations
 from markupsafe import Markup
 
@@ -19,7 +19,15 @@ _CATALOGS: dict[tuple, object] = {}
 
 
 def _catalog():
-    locale = get_locale()
+    # The locale Flask-Babel keeps for this context (set by its first get_locale() or by
+    # force_locale), read with one look at `g` instead of get_locale()'s three; until it is
+    # set, get_locale() works it out and keeps it.
+    try:
+        current = g._get_current_object()
+    except RuntimeError:  # no application context: get_locale() answers None
+        current = None
+    locale = getattr(getattr(current, "_flask_babel", None), "babel_locale", None) \
+        or get_locale()
     if locale is None:
         return None
     key = (locale.language, locale.territory, locale.script, locale.variant)
