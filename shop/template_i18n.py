@@ -9,9 +9,11 @@ the message templates have their own environment (services/message_templates.py)
 
 from __future__ import annotations
 
+from babel import support
 from flask import Flask, g
 from flask_babel import get_locale, get_translations
 from markupsafe import Markup
+from wtforms.i18n import messages_path
 
 #: The catalog of each language, by the locale's parts (every app of this code reads the
 #: same translation directory).
@@ -59,3 +61,28 @@ def install(app: Flask) -> None:
     """Use them in the app's templates (after Flask-Babel has installed its own)."""
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
                                  ngettext=template_ngettext)
+
+
+class FormTranslations:
+    """WTForms' own messages ("Not a valid integer value.") in the request's language, for a
+    form's `Meta.get_translations`: each language's catalog loaded once per process, where
+    Flask-WTF reads the catalog file again in every request that asks for one."""
+
+    _loaded: dict[str, support.Translations] = {}
+
+    def _catalog(self) -> support.Translations:
+        language = str(get_locale() or "id")
+        found = self._loaded.get(language)
+        if found is None:
+            found = self._loaded[language] = support.Translations.load(
+                messages_path(), [language], domain="wtforms")
+        return found
+
+    def gettext(self, string: str) -> str:
+        return self._catalog().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalog().ungettext(singular, plural, n)
+
+
+FORM_TRANSLATIONS = FormTranslations()

@@ -22,10 +22,19 @@ from ..services.labels import STOREFRONT_PAYMENT_METHODS
 from ..services.phones import normalize_phone
 from ..services.shipping_fees import courier_choices
 from ..services.validation import clean_text
+from ..template_i18n import FORM_TRANSLATIONS
 from ..web import page_payment_label
 
 
-class CartForm(FlaskForm):
+class StorefrontForm(FlaskForm):
+    """The storefront's forms: WTForms' own messages from a catalog loaded once a process."""
+
+    class Meta:
+        def get_translations(self, form):
+            return FORM_TRANSLATIONS
+
+
+class CartForm(StorefrontForm):
     """Add a product, or change or remove a line."""
 
     code = HiddenField(validators=[DataRequired(), Length(max=50)])
@@ -35,7 +44,7 @@ class CartForm(FlaskForm):
     next = HiddenField()
 
 
-class ChatForm(FlaskForm):
+class ChatForm(StorefrontForm):
     """A shopper's message to the store's support chat."""
 
     message = TextAreaField(_l("Pesan"), validators=[
@@ -43,7 +52,7 @@ class ChatForm(FlaskForm):
         Length(max=2000, message=_l("Pesan terlalu panjang (maksimal 2.000 huruf)."))])
 
 
-class CheckoutForm(FlaskForm):
+class CheckoutForm(StorefrontForm):
     """The shopper's details; prices and stock are checked by the checkout operation."""
 
     name = StringField(_l("Nama"), validators=[DataRequired(_l("Wajib diisi.")), Length(max=255)])
