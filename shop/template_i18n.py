@@ -39,6 +39,14 @@ def _catalog():
     return found
 
 
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's gettext for Python code, with the catalog found as the templates' is:
+    the same text and `%` formatting (only when there are variables)."""
+    catalog = _catalog()
+    text = catalog.ugettext(string) if catalog is not None else string
+    return text % variables if variables else text
+
+
 def template_gettext(string: str, **variables) -> Markup:
     catalog = _catalog()
     text = catalog.ugettext(string) if catalog is not None else string

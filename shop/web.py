@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
 from flask import Flask, current_app, g, request, session
-from flask_babel import get_locale, gettext, refresh
+from flask_babel import get_locale, refresh
 
 from .services.labels import (
     ORDER_STATUS_LABELS,
@@ -20,6 +20,7 @@ from .services.labels import (
 )
 from .services.money import format_rupiah
 from .services.phones import local_phone, mask_phone
+from .template_i18n import gettext
 
 #: A moment on a page, as Babel pattern: day, the month's short name, year, 24-hour time.
 DATETIME_PATTERN = "d MMM y, HH:mm"

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from ..errors import IdempotencyKeyReused, InvalidInput, NotSignedIn, ShopError
 from ..extensions import db
@@ -22,6 +21,7 @@ from ..services.dealer_orders import (
     dealer_orders,
     order_lines,
 )
+from ..template_i18n import gettext as _
 from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp

@@ -5,13 +5,13 @@ the dealer's session token, once verified, lives only in the HttpOnly portal coo
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 
 from ..errors import NotSignedIn, ShopError, TooManyRequests
 from ..extensions import db
 from ..services.otp import logout as end_session
 from ..services.otp import request_otp, verify_otp
 from ..services.phones import mask_phone
+from ..template_i18n import gettext as _
 from ..unit_of_work import commit
 from . import bp
 from .auth import client_details, cookie_token, drop_cookie, keep_cookie, signed_in

@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from ..errors import InvalidInput
+from ..template_i18n import gettext as _
 from .validation import clean_text, run_checks
 
 #: The 38 provinces of Indonesia (Kemendagri, 2022), as shoppers pick them.

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from ..errors import InvalidInput
 from ..extensions import db
 from ..models import Product, Store
+from ..template_i18n import gettext as _
 from .process_cache import process_cache
 from .validation import MAX_LINES, clean_quantity, is_product_code, is_quantity
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 
-from flask_babel import gettext as _
 from sqlalchemy import Integer, Text, bindparam, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Billing, Product, ProductPhoto
+from ..template_i18n import gettext as _
 from .stores import StoreInfo
 from .validation import MAX_CODE, clean_page_number, is_clean_text, is_product_code, page_count
 

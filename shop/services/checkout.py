@@ -13,7 +13,6 @@ from decimal import Decimal
 from functools import cached_property
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +35,7 @@ from ..models import (
     new_order_id,
     utcnow,
 )
+from ..template_i18n import gettext as _
 from .addresses import AddressParts, clean_address_parts
 from .customers import CustomerSummary, clean_email, clean_name, upsert_checkout_customer
 from .dealer_prices import dealer_unit_price

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from ..errors import CustomerBlocked, InvalidInput, NotFound
 from ..extensions import db
 from ..models import Customer, CustomerStatus, Store
+from ..template_i18n import gettext as _
 from .addresses import AddressParts
 from .sql import upsert
 from .validation import check_characters

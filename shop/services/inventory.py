@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, case, or_, select, update
 
 from ..errors import OutOfStock
 from ..extensions import db
 from ..models import OrderItem, Product
+from ..template_i18n import gettext as _
 
 products = Product.__table__
 

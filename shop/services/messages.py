@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Protocol
 from urllib.parse import quote
 
-from flask_babel import gettext as _
-
+from ..template_i18n import gettext as _
 from .money import format_rupiah
 from .phones import local_phone
 

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from flask_babel import gettext as _
-
 from ..errors import InvalidInput
+from ..template_i18n import gettext as _
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -12,7 +12,6 @@ import hmac
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,6 +29,7 @@ from ..models import (
     Store,
     utcnow,
 )
+from ..template_i18n import gettext as _
 from .labels import N_
 from .notifications import Message, queue_messages
 from .order_channels import store_admins

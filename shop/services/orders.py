@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,6 +22,7 @@ from ..models import (
     Store,
     utcnow,
 )
+from ..template_i18n import gettext as _
 from .inventory import release_stock
 from .labels import ORDER_STATUS_LABELS, PAYMENT_STATUS_LABELS
 from .message_templates import payment_template, status_template

@@ -8,9 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask_babel import gettext as _
-
 from ..models import OrderStatus, PaymentMethod, PaymentStatus
+from ..template_i18n import gettext as _
 from .money import format_rupiah, money_json
 
 #: Orders in these states are not paid any more.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import phonenumbers
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..errors import InvalidInput
+from ..template_i18n import gettext as _
 from .validation import check_characters
 
 DEFAULT_REGION = "ID"

@@ -20,9 +20,9 @@ from decimal import Decimal
 
 import qriskit
 import zxingcpp
-from flask_babel import gettext as _
 
 from ..errors import InvalidInput
+from ..template_i18n import gettext as _
 
 FIELD = "qris_payload"
 #: A payload longer than this is no QRIS (the EMVCo limit is 512 characters).

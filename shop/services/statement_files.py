@@ -33,9 +33,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext as _
-
 from ..errors import InvalidInput
+from ..template_i18n import gettext as _
 
 #: The largest file and the most lines read (a month of a busy shop's mutations is far less).
 MAX_BYTES = 2 * 1024 * 1024

@@ -22,7 +22,6 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -39,6 +38,7 @@ from ..models import (
     Store,
 )
 from ..models.statements import LineStatus, StatementImport, StatementLine
+from ..template_i18n import gettext as _
 from .access import Scope
 from .orders import set_payment_status
 from .statement_files import Credit, clean_mapping, read_credits

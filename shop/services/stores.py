@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Product, Store
+from ..template_i18n import gettext as _
 from .validation import is_clean_text
 
 MAX_SLUG = 64

@@ -16,12 +16,12 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask_babel import gettext
 from sqlalchemy import func, select
 
 from ..errors import ChatFailed, ChatUnavailable, InvalidInput, NotFound
 from ..extensions import db
 from ..models import ChatConversation, ChatTurn, Customer, FaqEntry, Store
+from ..template_i18n import gettext
 from .labels import N_
 from .validation import is_clean_text
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from flask_babel import gettext as _
 from sqlalchemy import Row, String, bindparam, cast, func, or_, select
 
 from ..errors import NotFound
@@ -28,6 +27,7 @@ from ..models import (
     RequestTopic,
     Store,
 )
+from ..template_i18n import gettext as _
 from .addresses import address_line
 from .labels import N_, ORDER_STATUS_LABELS
 

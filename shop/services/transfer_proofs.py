@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import clock
@@ -21,6 +20,7 @@ from ..models import (
     PaymentStatus,
     Store,
 )
+from ..template_i18n import gettext as _
 from .notifications import Message, queue_messages
 from .orders import set_payment_status, tell_customer
 from .validation import clean_text

@@ -12,10 +12,10 @@ import warnings
 from typing import NamedTuple
 
 from flask import current_app
-from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
 from ..errors import InvalidInput
+from ..template_i18n import gettext as _
 from .labels import N_
 
 MAX_BYTES = 5 * 1024 * 1024

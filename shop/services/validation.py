@@ -7,9 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
-from flask_babel import gettext as _
-
 from ..errors import InvalidInput
+from ..template_i18n import gettext as _
 from .labels import STOREFRONT_PAYMENT_METHODS
 
 MAX_QTY = 1000

@@ -6,7 +6,6 @@ import re
 
 from flask import current_app, get_flashed_messages, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -18,6 +17,7 @@ from ..services.money import format_rupiah
 from ..services.process_cache import process_cache
 from ..services.stores import get_store
 from ..services.validation import MAX_QTY
+from ..template_i18n import gettext as _
 from ..unit_of_work import reads_only
 from ..web import CSRF_MARK
 from . import bp

@@ -10,7 +10,6 @@ store's WhatsApp, where the sender's number is the proof."""
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, session, url_for
-from flask_babel import gettext as _
 
 from ..errors import ChatUnavailable, NotFound, ShopError
 from ..extensions import db, limiter
@@ -18,6 +17,7 @@ from ..models import ChatConversation
 from ..services import cart as carts
 from ..services.stores import get_store, list_catalog
 from ..services.support_chat import answer_message, open_conversation, visible_turns
+from ..template_i18n import gettext as _
 from ..unit_of_work import commit
 from . import bp
 from .forms import ChatForm

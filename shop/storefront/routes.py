@@ -7,7 +7,6 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..errors import ShopError, wants_json
@@ -19,6 +18,7 @@ from ..services.process_cache import cached, process_cache
 from ..services.shipping_fees import shipping_options
 from ..services.stores import get_store
 from ..services.validation import is_clean_text, is_product_code
+from ..template_i18n import gettext as _
 from ..unit_of_work import commit, reads_only
 from ..web import public_base_url, remember_placed
 from . import bp

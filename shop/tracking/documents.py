@@ -3,12 +3,11 @@ is the capability, like the page's; an unknown id gets the same 404."""
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from ..errors import NotFound
 from ..services.invoices import invoice_download
 from ..services.orders import get_order
 from ..services.tracking import ORDER_ID
+from ..template_i18n import gettext as _
 from . import bp
 
 

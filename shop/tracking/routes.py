@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ..errors import InvalidInput, ShopError
@@ -31,6 +30,7 @@ from ..services.transfer_proofs import (
 )
 from ..services.uploads import delete_image, save_image
 from ..storefront.catalog import fill_shopper_marks
+from ..template_i18n import gettext as _
 from ..unit_of_work import commit, reads_only
 from ..web import csrf_stand_in, just_placed, page_payment_label, public_base_url
 from . import bp

@@ -5,7 +5,6 @@ client address and order (both forms share the budget: guessing the four digits 
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
 from ..errors import ShopError
@@ -19,6 +18,7 @@ from ..services.order_requests import (
 )
 from ..services.orders import get_order
 from ..services.tracking import load_tracking
+from ..template_i18n import gettext as _
 from ..unit_of_work import commit
 from ..web import public_base_url
 from . import bp

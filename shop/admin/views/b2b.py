@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...errors import InvalidInput, ShopError
@@ -35,6 +34,7 @@ from ...services.dealer_catalog import search_parts
 from ...services.dealer_prices import set_dealer_price, set_shop_discount
 from ...services.labels import N_
 from ...services.order_search import find_orders, scope_stores
+from ...template_i18n import gettext as _
 from ...unit_of_work import commit
 from .base import current_scope
 from .orders_actions import order_or_404, run_operation

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import abort, request, url_for
 from flask_admin import expose
-from flask_babel import gettext
 from markupsafe import Markup
 from werkzeug.routing import BuildError
 
@@ -24,6 +23,7 @@ from ...services.dashboard import (
 from ...services.labels import CHANNEL_LABELS, ORDER_STATUS_LABELS
 from ...services.money import format_rupiah
 from ...services.order_requests import open_request_count
+from ...template_i18n import gettext
 from ...web import MONTHS_ID
 from .base import SecureIndexView, current_scope
 

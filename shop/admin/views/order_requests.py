@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import Admin, expose
 from flask_admin.contrib.sqla.filters import IntEqualFilter
 from flask_admin.model.template import EndpointLinkRowAction
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -22,6 +21,7 @@ from ...services.order_requests import (
     answer_request,
     order_requests,
 )
+from ...template_i18n import gettext
 from ...unit_of_work import commit
 from ...web import public_base_url
 from .base import ScopedModelView, current_scope

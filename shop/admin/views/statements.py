@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import Admin, expose
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...errors import ShopError
@@ -15,6 +14,7 @@ from ...extensions import db
 from ...models import Store
 from ...services import crm, statements
 from ...services.statement_files import MAX_BYTES, PRESETS
+from ...template_i18n import gettext as _
 from ...unit_of_work import commit
 from .base import SecureView, current_scope
 
