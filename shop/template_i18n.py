@@ -1,11 +1,14 @@
-"""Translation in the pages' templates, three to four times cheaper than Flask-Babel's own
-callables: a tracking page asks for ~57 texts, and each `_()` cost ~13 us (Jinja's newstyle
-wrapper calling Flask-Babel's gettext, which looks the catalog up by the locale's name each
-time) — a fifth of the page's time (bench/cpu_per_request.py). The same semantics: the
-language of the request (or of force_locale), the result marked safe with its variables
-escaped, `%` formatting always applied (so `%%` is a percent sign), as Jinja's newstyle
-gettext does with autoescaping. Every template of the app's environment is HTML (autoescaped);
-the message templates have their own environment (services/message_templates.py)."""
+"""Translation for the pages' templates (`_`), for Python code (`gettext`, 14 -> 1 us a call
+against Flask-Babel's, the same text and formatting) and for WTForms' own messages
+(`FORM_TRANSLATIONS`, loaded once per language). The templates' callables are three to four
+times cheaper than Flask-Babel's own: a tracking page asks for ~57 texts, and each `_()` cost
+~13 us (Jinja's newstyle wrapper calling Flask-Babel's gettext, which looks the catalog up by
+the locale's name each time) — a fifth of the page's time (bench/cpu_per_request.py). The same
+semantics: the language of the request (or of force_locale), the result marked safe with its
+variables escaped, `%` formatting always applied (so `%%` is a percent sign), as Jinja's
+newstyle gettext does with autoescaping. Every template of the app's environment is HTML
+(autoescaped); the message templates have their own environment
+(services/message_templates.py)."""
 
 from __future__ import annotations
 
