@@ -46,9 +46,13 @@ OTHERS = {"shop_bench", "shop_bench_store", "shop_bench_path", "shop_bench_pgben
 SLUG = "burgerchina"
 #: Fixed, so that cookies and tokens have the same size on both sides and in every run.
 SECRET_KEY = "bench-cpu-per-request"  # noqa: S105 (a bench database's sessions)
-KINDS = ("store page, cached", "store page, first render", "cart add", "checkout page",
-         "checkout POST (HTML)", "checkout POST (JSON)", "tracking page",
-         "tracking page, QRIS first render")
+KINDS = ("store page, cached", "store page, first render", "cart add", "store page after add",
+         "checkout page", "checkout POST (HTML)", "checkout POST (JSON)", "tracking page",
+         "tracking page, thanks", "tracking page, QRIS first render")
+#: The shopper's whole path of shopper_path.py (kind: requests per order), summed in the
+#: report when every one of its kinds was measured.
+PATH = {"store page, cached": 1, "cart add": 2, "store page after add": 2, "checkout page": 1,
+        "checkout POST (HTML)": 1, "tracking page, thanks": 1}
 #: The cart of the checkout kinds; cart add adds BENCH-C to an empty cart.
 CART = (("BENCH-A", 1), ("BENCH-B", 2))
 JSON_LINES = [{"code": "BENCH-A", "qty": 1}, {"code": "BENCH-B", "qty": 2},
@@ -143,11 +147,19 @@ class Shopper:
         for code, qty in CART:
             self._expect(client.post(f"/store/{SLUG}/cart", headers=HTML, data=self._cart_form(
                 code, qty)), 303)
+        self.flashed = client.get_cookie(self.cookie_name).value  # the cart and its flashes
         self._expect(client.get(f"/store/{SLUG}", headers=HTML), 200)  # shows the flashes
         self.cart = client.get_cookie(self.cookie_name).value
         page = self._expect(client.get(f"/store/{SLUG}/checkout", headers=HTML), 200)
         select = page.get_data(True).split('id="province"', 1)[1]
         self.province = re.search(r'<option[^>]* value="([^"]+)"', select).group(1)
+        # The order this browser places through the form: its tracking page thanks the
+        # shopper (rendered for them alone, every time), as the path's last page.
+        form = self._checkout_form(f"0814{block:02d}999999", f"bench-cpu-{block:02d}-thanks")
+        placed = self._expect(client.post(f"/store/{SLUG}/checkout", headers=HTML, data=form),
+                              303)
+        self.thanks_path = urlsplit(placed.headers["Location"]).path
+        self.placed = client.get_cookie(self.cookie_name).value
         placed = self._expect(client.post("/api/orders/create-from-checkout",
                                           json=self._json_body(f"0812{block:02d}999999")), 201)
         self.order_id = placed.get_json()["order"]["id"]
@@ -205,10 +217,15 @@ class Shopper:
         if kind == "cart add":
             return Built(self._environ("POST", f"{store}/cart", self.browse,
                                        data=self._cart_form("BENCH-C", 1)), 303, store.encode())
+        if kind == "store page after add":
+            return Built(self._environ("GET", store, self.flashed), 200, b'class="flash')
         if kind == "checkout page":
             return Built(self._environ("GET", f"{store}/checkout", self.cart), 200, b"BENCH-B")
         if kind == "tracking page":
             return Built(self._environ("GET", f"/track/{self.order_id}"), 200, self.order_number)
+        if kind == "tracking page, thanks":
+            return Built(self._environ("GET", self.thanks_path, self.placed), 200,
+                         b'id="thanks"')
         if kind == "tracking page, QRIS first render":
             drop_process_caches(self.app)
             return Built(self._environ("GET", f"/track/{self.qris_order_id}"), 200,
@@ -217,13 +234,16 @@ class Shopper:
         if kind == "checkout POST (JSON)":
             return Built(self._environ("POST", "/api/orders/create-from-checkout",
                                        json=self._json_body(phone)), 201, b'"number"')
-        form = {"csrf_token": self.token, "idempotency_key": key, "name": f"Pembeli {phone[-4:]}",
-                "phone": phone, "address": "Jl. Sudirman No. 123, RT 01/RW 02",
-                "district": "Tanah Abang", "city": "Jakarta Pusat", "province": self.province,
-                "postal_code": "10250", "email": f"pembeli{phone[-6:]}@example.com",
-                "courier": "JNE Regular", "payment_method": "bank_transfer", "notes": ""}
-        return Built(self._environ("POST", f"{store}/checkout", self.cart, data=form), 303,
-                     b"/track/")
+        return Built(self._environ("POST", f"{store}/checkout", self.cart,
+                                   data=self._checkout_form(phone, key)), 303, b"/track/")
+
+    def _checkout_form(self, phone: str, key: str) -> dict:
+        return {"csrf_token": self.token, "idempotency_key": key,
+                "name": f"Pembeli {phone[-4:]}", "phone": phone,
+                "address": "Jl. Sudirman No. 123, RT 01/RW 02", "district": "Tanah Abang",
+                "city": "Jakarta Pusat", "province": self.province, "postal_code": "10250",
+                "email": f"pembeli{phone[-6:]}@example.com", "courier": "JNE Regular",
+                "payment_method": "bank_transfer", "notes": ""}
 
     @staticmethod
     def check(kind: str, built: Built, answer: tuple[int, list, bytes]) -> None:
@@ -617,17 +637,32 @@ def fmt(value, spec: str) -> str:
 
 def print_one(side: Side, rows: dict[str, dict]) -> None:
     print(f"\n{side.label}: per request")
-    print(f"{'kind':<26} {'instr M':>8} {'+-%':>5} {'app ms':>7} {'+-%':>5} {'median':>7} "
+    print(f"{'kind':<32} {'instr M':>8} {'+-%':>5} {'app ms':>7} {'+-%':>5} {'median':>7} "
           f"{'+-%':>5} {'pg ms':>6} {'SQL':>4}")
     for kind, row in rows.items():
-        print(f"{kind:<26} {fmt(row.get('instr_m'), '8.2f')} {fmt(row.get('instr_spread'), '5.1f')}"
+        print(f"{kind:<32} {fmt(row.get('instr_m'), '8.2f')}"
+              f" {fmt(row.get('instr_spread'), '5.1f')}"
               f" {fmt(row.get('app_ms'), '7.3f')} {fmt(row.get('app_spread'), '5.1f')}"
               f" {fmt(row.get('app_median_ms'), '7.3f')} {fmt(row.get('median_spread'), '5.1f')}"
               f" {fmt(row.get('db_ms'), '6.3f')} {row['sql']:>4}")
+    total = path_total(rows)
+    if total is not None:
+        print(f"{'whole path, per order':<32} {total:8.2f}  ({path_text()})")
     print("instr M: millions of instructions (callgrind), mean of the requests, +-% their "
           "spread (max-min)/mean;\napp ms / median: the app process's CPU per request, mean / "
           "median of a round's requests, best round, +-% the spread over the rounds;\npg ms: "
           "the PostgreSQL backend's CPU per request, best round; SQL: statements sent")
+
+
+def path_total(rows: dict[str, dict]) -> float | None:
+    """Millions of instructions of the shopper's whole path (PATH), if all its kinds ran."""
+    if not all(rows.get(kind, {}).get("instr_m") is not None for kind in PATH):
+        return None
+    return sum(rows[kind]["instr_m"] * n for kind, n in PATH.items())
+
+
+def path_text() -> str:
+    return " + ".join(f"{n} x {kind}" if n > 1 else kind for kind, n in PATH.items())
 
 
 def ratio(before, after) -> str:
@@ -636,17 +671,21 @@ def ratio(before, after) -> str:
 
 def print_against(before: Side, after: Side, rows_b: dict, rows_a: dict) -> None:
     print(f"\nbefore = {before.label}, after = {after.label}; ratio = after / before")
-    print(f"{'kind':<26} {'instr M before':>14} {'after':>7} {'ratio':>6}   {'app ms before':>13}"
+    print(f"{'kind':<32} {'instr M before':>14} {'after':>7} {'ratio':>6}   {'app ms before':>13}"
           f" {'after':>7} {'ratio':>6} {'median':>6}   {'pg ms before':>12} {'after':>6}"
           f"   {'SQL':>7}")
     for kind in rows_a:
         b, a = rows_b.get(kind, {}), rows_a[kind]
-        print(f"{kind:<26} {fmt(b.get('instr_m'), '14.2f')} {fmt(a.get('instr_m'), '7.2f')}"
+        print(f"{kind:<32} {fmt(b.get('instr_m'), '14.2f')} {fmt(a.get('instr_m'), '7.2f')}"
               f" {ratio(b.get('instr_m'), a.get('instr_m'))}   {fmt(b.get('app_ms'), '13.3f')}"
               f" {fmt(a.get('app_ms'), '7.3f')} {ratio(b.get('app_ms'), a.get('app_ms'))}"
               f" {ratio(b.get('app_median_ms'), a.get('app_median_ms'))}"
               f"   {fmt(b.get('db_ms'), '12.3f')} {fmt(a.get('db_ms'), '6.3f')}"
               f"   {b.get('sql', '-'):>3}>{a['sql']:<3}")
+    before_total, after_total = path_total(rows_b), path_total(rows_a)
+    if after_total is not None:
+        print(f"{'whole path, per order':<32} {fmt(before_total, '14.2f')} {after_total:7.2f}"
+              f" {ratio(before_total, after_total)}   ({path_text()})")
     print("a gain is proven by the instructions' ratio (deterministic to ~0.5 %); the CPU "
           "ratios move with the machine's load")
 

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 
 from flask import Flask
 
 from .config import load_config
 
 
+class ShopFlask(Flask):
+    """Flask, with each hook's and view's sync check made once: Flask asks inspect whether a
+    function is a coroutine for each of the ~15 hooks and the view of every request."""
+
+    _checked: dict
+
+    def ensure_sync(self, func: Callable) -> Callable:
+        checked = self.__dict__.setdefault("_checked", {})
+        try:
+            return checked[func]
+        except (KeyError, TypeError):  # not seen yet, or not hashable
+            sync = super().ensure_sync(func)
+            if len(checked) < MAX_CHECKED:
+                try:
+                    checked[func] = sync
+                except TypeError:
+                    pass
+            return sync
+
+
+#: Functions whose sync check ShopFlask keeps (hooks, views, error handlers: ~150 here).
+MAX_CHECKED = 2048
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error pages, CLI."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+    app = ShopFlask(__name__, template_folder="../templates", static_folder="../static",
                 instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
@@ -21,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
-    from . import database, jsonio, template_i18n, web
+    from . import database, jsonio, sessions, template_i18n, web
     from .errors import register_error_handlers
     from .extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
     from .unit_of_work import init_unit_of_work
@@ -33,13 +58,14 @@ def create_app(config: dict | None = None) -> Flask:
         for engine in db.engines.values():  # the main database and the legacy ERP's
             database.tune_engine(engine)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
-    web.allow_uploads(app)  # before CSRFProtect, which reads the form first
-    csrf.init_app(app)
+    web.prepare_requests(app)  # before CSRFProtect, which reads the form first
+    web.protect_forms(app, csrf)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    login_manager.init_app(app)
+    web.remember_admins(app, login_manager)
     login_manager.user_loader(_load_user)
     web.init_web(app)
+    sessions.init_sessions(app)
     template_i18n.install(app)
     jsonio.init_json(app)
 

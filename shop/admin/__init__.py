@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, redirect, request, url_for
+from flask import Flask, jsonify, redirect, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from ..extensions import login_manager
-from ..web import csp_nonce
+from ..web import csp_nonce, forget_per_request
 
 
 def init_admin(app: Flask) -> Admin:
@@ -33,12 +33,9 @@ def init_admin(app: Flask) -> Admin:
 
     bulk_messages.register(admin)  # "Pesan Massal", under "Pesan" too
 
-    @app.teardown_request
-    def forget_admin(_error=None):
-        """The admin and its scope belong to one request, even when the app context that
-        holds `g` lives on (tests, CLI)."""
-        g.pop("admin_scope", None)
-        g.pop("_login_user", None)
+    # The admin and its scope belong to one request, even when the app context that holds
+    # `g` lives on (tests, CLI).
+    forget_per_request("admin_scope", "_login_user")
     login_manager.login_view = "admin_auth.login"
     login_manager.login_message = None
 

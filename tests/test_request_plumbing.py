@@ -1,0 +1,109 @@
+"""What every request goes through, made cheaper without changing what it does: the session
+cookie (Flask's format and checks, its signer kept), the hooks' sync check made once, the
+CSRF check only on form posts, the remember-me cookie only when asked for."""
+
+from __future__ import annotations
+
+import pytest
+from flask.sessions import SecureCookieSessionInterface
+
+from shop import ShopFlask
+from shop.sessions import CookieSessions
+
+STORE = "/store/burgerchina"
+
+
+def session_cookie(client, app) -> str:
+    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+def put_in_cart(client, code: str = "BRG-CHEESE", qty: int = 2) -> None:
+    answer = client.post(f"{STORE}/cart", data={"code": code, "qty": qty},
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 200, answer.get_json()
+
+
+def test_the_cookie_is_flasks_own_format_both_ways(app, client, burger):
+    # Given a cart kept in the session by our interface
+    put_in_cart(client)
+    cookie = session_cookie(client, app)
+    # Then Flask's stock interface reads it with the same key and salt
+    stock = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert stock.loads(cookie)["carts"] == {"burgerchina": {"BRG-CHEESE": 2}}
+    # And a cookie signed by Flask's stock interface is read by ours
+    signed = stock.dumps({"carts": {"burgerchina": {"BRG-CHEESE": 5}}})
+    assert CookieSessions().get_signing_serializer(app).loads(signed)["carts"] == {
+        "burgerchina": {"BRG-CHEESE": 5}}
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], signed)
+    assert client.get(f"{STORE}/checkout").get_data(as_text=True).count('class="cart-line"') == 1
+
+
+def test_a_tampered_cookie_is_an_empty_session(app, client, burger):
+    # Given a cart in the cookie, whose signature someone changed
+    put_in_cart(client)
+    cookie = session_cookie(client, app)
+    value, _, signature = cookie.rpartition(".")
+    forged = f"{value}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], forged)
+    # When the shopper opens the checkout
+    page = client.get(f"{STORE}/checkout").get_data(as_text=True)
+    # Then the cart is empty: the cookie was refused, not half-read
+    assert 'class="cart-line"' not in page
+
+
+def test_a_rotated_secret_still_reads_cookies_signed_with_the_old_one(app, client, burger):
+    put_in_cart(client)
+    cookie = session_cookie(client, app)
+    old = app.secret_key
+    try:
+        # When the key is rotated with the old one kept as a fallback
+        app.secret_key = "another-secret-key-long-enough"
+        app.config["SECRET_KEY_FALLBACKS"] = [old]
+        # Then the old cookie is still the shopper's cart
+        assert app.session_interface.get_signing_serializer(app).loads(cookie)["carts"]
+        # And without the fallback it is refused
+        app.config["SECRET_KEY_FALLBACKS"] = []
+        with pytest.raises(Exception, match="Signature"):
+            app.session_interface.get_signing_serializer(app).loads(cookie)
+    finally:
+        app.secret_key = old
+        app.config["SECRET_KEY_FALLBACKS"] = []
+    assert app.session_interface.get_signing_serializer(app).loads(cookie)["carts"]
+
+
+def test_hooks_sync_check_is_made_once_and_unhashable_callables_still_pass():
+    app = ShopFlask(__name__)
+
+    def view():
+        return "ok"
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self):
+            return "ok"
+
+    assert app.ensure_sync(view) is view
+    assert app._checked[view] is view
+    odd = Unhashable()
+    assert app.ensure_sync(odd) is odd
+
+
+def test_a_form_post_without_its_token_is_refused_and_a_get_is_not_checked(app, client, burger):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        # A plain GET needs no token
+        assert client.get(STORE).status_code == 200
+        # A form post without the page's token changes nothing
+        answer = client.post(f"{STORE}/cart", data={"code": "BRG-CHEESE", "qty": 1})
+        assert answer.status_code in (303, 400)
+        page = client.get(f"{STORE}/checkout").get_data(as_text=True)
+        assert 'class="cart-line"' not in page
+        # The JSON API (exempt: no browser sends its body by itself) still takes a checkout
+        placed = client.post("/api/orders/create-from-checkout", json={
+            "store": "burgerchina", "name": "Budi", "phone": "081234567890",
+            "address": "Jl. Sudirman No. 1", "payment_method": "bank_transfer",
+            "items": [{"code": "BRG-CHEESE", "qty": 1}]})
+        assert placed.status_code == 201, placed.get_json()
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
