@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from flask import current_app
 from jinja2 import TemplateError
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 
 from .. import clock
 from ..extensions import db
@@ -30,7 +30,7 @@ from ..models import (
     Order,
 )
 from ..unit_of_work import commit, on_commit
-from . import message_templates, providers
+from . import message_templates, outbox_sql, providers
 
 log = logging.getLogger(__name__)
 NOTIFICATIONS = Notification.__table__
@@ -186,9 +186,7 @@ class Reads:
         if not missing:
             return
         edited = {(row.key, row.locale): row for row in db.session.execute(
-            select(MessageTemplate.key, MessageTemplate.locale, MessageTemplate.subject,
-                   MessageTemplate.body)
-            .where(MessageTemplate.key.in_(sorted({key for key, _locale in missing}))))}
+            outbox_sql.EDITED_TEMPLATES, {"keys": sorted({key for key, _locale in missing})})}
         for key, locale in missing:
             self.templates[key, locale] = _template_of(key, locale, edited.get((key, locale)))
 
@@ -207,8 +205,7 @@ class Reads:
                 self.orders[order_id] = (loaded, db.session.get(Store, loaded.store_id))
             else:
                 self.orders[order_id] = db.session.execute(
-                    select(Order, Store).join(Store, Store.id == Order.store_id)
-                    .where(Order.id == order_id)).first()
+                    outbox_sql.ORDER_WITH_STORE, {"order_id": order_id}).first()
         found = self.orders[order_id]
         return found[0] if found is not None else None
 
@@ -245,22 +242,12 @@ def claim_rows(ids: Sequence[int | str], now: datetime | None = None) -> list:
     order_ids = [str(i)[len(ORDER_PREFIX):] for i in ids if str(i).startswith(ORDER_PREFIX)]
     if not row_ids and not order_ids:
         return []
-    which = []
+    params = {"now": now or clock.now()}
     if row_ids:
-        which.append(NOTIFICATIONS.c.id.in_(row_ids))
+        params["ids"] = row_ids
     if order_ids:
-        which.append(NOTIFICATIONS.c.order_id.in_(order_ids))
-    now = now or clock.now()
-    taken = db.session.execute(
-        update(NOTIFICATIONS)
-        .where(or_(*which),
-               NOTIFICATIONS.c.status == NotificationStatus.QUEUED.value,
-               or_(NOTIFICATIONS.c.next_attempt_at.is_(None),
-                   NOTIFICATIONS.c.next_attempt_at <= now))
-        .values(status=NotificationStatus.SENDING.value, claimed_at=now,
-                attempts=NOTIFICATIONS.c.attempts + 1)
-        .returning(*NOTIFICATIONS.c)
-    ).all()
+        params["order_ids"] = order_ids
+    taken = db.session.execute(outbox_sql.CLAIM[bool(row_ids), bool(order_ids)], params).all()
     commit()
     return sorted(taken, key=lambda row: row.id)
 
@@ -317,14 +304,11 @@ def _finish(row, *, commit_now: bool = True, **values) -> bool:
     stuck row out again meanwhile). Returns whether it did."""
     if row.template in SECRET_VALUES and values.get("status") != NotificationStatus.QUEUED:
         values = _without_secrets(row, values)
-    done = db.session.execute(
-        update(NOTIFICATIONS)
-        .where(NOTIFICATIONS.c.id == row.id,
-               NOTIFICATIONS.c.status == NotificationStatus.SENDING.value,
-               NOTIFICATIONS.c.claimed_at == row.claimed_at)
-        .values(**{name: (v.value if isinstance(v, NotificationStatus) else v)
-                   for name, v in values.items()})
-    ).rowcount == 1
+    names = tuple(sorted(values))
+    params = {f"v_{name}": (v.value if isinstance(v, NotificationStatus) else v)
+              for name, v in values.items()}
+    done = db.session.execute(outbox_sql.finish_statement(names), {
+        **params, "row_id": row.id, "row_claimed_at": row.claimed_at}).rowcount == 1
     loaded = db.session.identity_map.get(db.session.identity_key(Notification, row.id))
     if loaded is not None:  # the session's copy (inline, in a request) reads it again
         db.session.expire(loaded)
@@ -358,14 +342,9 @@ def suppression_reason(row: Notification, config) -> str | None:
     if row.template not in LIMITED_TEMPLATES or limit <= 0:
         return None
     earlier = db.session.scalar(
-        select(func.count()).select_from(NOTIFICATIONS).where(
-            NOTIFICATIONS.c.recipient == row.recipient,
-            NOTIFICATIONS.c.store_id.is_(None) if row.store_id is None
-            else NOTIFICATIONS.c.store_id == row.store_id,
-            NOTIFICATIONS.c.template == row.template,
-            NOTIFICATIONS.c.id < row.id,
-            NOTIFICATIONS.c.created_at > row.created_at - timedelta(hours=1),
-            NOTIFICATIONS.c.status != NotificationStatus.SUPPRESSED.value))
+        outbox_sql.EARLIER if row.store_id is not None else outbox_sql.EARLIER_WITHOUT_STORE,
+        {"recipient": row.recipient, "store_id": row.store_id, "template": row.template,
+         "row_id": row.id, "since": row.created_at - timedelta(hours=1)})
     if earlier >= limit:
         return (f"more than {limit} confirmations in an hour from this store to this "
                 "recipient: held back (anyone can order with any number)")
