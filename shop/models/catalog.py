@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import Money, StrEnumType, UTCDateTime, utcnow
+from .stores import Store
 
 
 class Billing(enum.StrEnum):
@@ -247,3 +248,56 @@ def create_catalog_version_triggers(connection) -> None:
 
 event.listen(ProductPhoto.__table__, "after_create",
              lambda _table, connection, **_kw: create_catalog_version_triggers(connection))
+
+
+#: The stores' columns the storefront and the checkout read (services/stores.py, StoreInfo):
+#: a change of any of them raises the store's `catalog_version` too, so that each process
+#: keeps the store's row under its version and reads only the version on every request.
+STORE_COLUMNS = ("slug", "name", "whatsapp", "address", "timezone", "bank_accounts", "couriers",
+                 "admin_whatsapp", "shipping_rates", "e_wallets", "logo", "unique_code_enabled",
+                 "qris_payload", "is_active")
+_JSON_STORE_COLUMNS = frozenset({"bank_accounts", "couriers", "admin_whatsapp",
+                                 "shipping_rates", "e_wallets"})
+STORE_TRIGGER = "catalog_version_store_changed"
+
+
+def create_store_version_trigger(connection) -> None:
+    """A trigger that raises `stores.catalog_version` when an update changes one of
+    STORE_COLUMNS (an update that raises the version itself, the products' triggers', is
+    left alone). On PostgreSQL it sets the new row's version before the write, so the row is
+    written once; on SQLite it raises it right after. A migration that rebuilds `stores` on
+    SQLite (batch mode copies the table) must create it again."""
+    run = connection.exec_driver_sql
+    if connection.dialect.name == "postgresql":
+        changed = " OR ".join(
+            f"OLD.{c}{'::text' * (c in _JSON_STORE_COLUMNS)} IS DISTINCT FROM "
+            f"NEW.{c}{'::text' * (c in _JSON_STORE_COLUMNS)}" for c in STORE_COLUMNS)
+        run("""CREATE OR REPLACE FUNCTION bump_store_version() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+              NEW.catalog_version := OLD.catalog_version + 1;
+              RETURN NEW;
+            END $$""")
+        run(f"DROP TRIGGER IF EXISTS {STORE_TRIGGER} ON stores")
+        run(f"CREATE TRIGGER {STORE_TRIGGER} BEFORE UPDATE ON stores FOR EACH ROW"
+            f" WHEN (NEW.catalog_version = OLD.catalog_version AND ({changed}))"
+            " EXECUTE FUNCTION bump_store_version()")
+        return
+    changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in STORE_COLUMNS)
+    bump = "UPDATE stores SET catalog_version = catalog_version + 1 WHERE id = NEW.id"
+    run(f"DROP TRIGGER IF EXISTS {STORE_TRIGGER}")
+    run(f"CREATE TRIGGER {STORE_TRIGGER} AFTER UPDATE ON stores FOR EACH ROW"
+        f" WHEN NEW.catalog_version = OLD.catalog_version AND ({changed}) BEGIN {bump}; END")
+
+
+def drop_store_version_trigger(connection) -> None:
+    """The migration's way back."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {STORE_TRIGGER} ON stores")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS bump_store_version()")
+    else:
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {STORE_TRIGGER}")
+
+
+event.listen(Store.__table__, "after_create",
+             lambda _table, connection, **_kw: create_store_version_trigger(connection))

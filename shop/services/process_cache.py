@@ -37,7 +37,11 @@ class ProcessCache:
 
 def process_cache(name: str, size: int) -> ProcessCache:
     """The app's cache of this name (made on first use)."""
-    return current_app.extensions.setdefault(f"shop_{name}", ProcessCache(size))
+    caches = current_app.extensions
+    found = caches.get(f"shop_{name}")
+    if found is None:
+        found = caches.setdefault(f"shop_{name}", ProcessCache(size))
+    return found
 
 
 def cached(cache: ProcessCache, key: tuple, make: Callable[[], object]):

@@ -122,3 +122,52 @@ def test_a_product_turned_off_leaves_the_cart_total_at_once(client, burger):
 
     page = client.get(STORE).get_data(as_text=True)
     assert 'id="cart-count">1<' in page and "Rp 15.000" in page
+
+
+def change_store(store, **values) -> None:
+    db.session.execute(update(Store).where(Store.id == store.id).values(**values))
+    db.session.commit()
+
+
+def test_every_detail_the_storefront_reads_of_a_store_is_watched():
+    from dataclasses import fields
+
+    from shop.models.catalog import STORE_COLUMNS
+    from shop.services.stores import StoreInfo
+
+    # is_active: only active stores are read at all
+    read = {f.name for f in fields(StoreInfo)} - {"id", "catalog_version"} | {"is_active"}
+    assert read == set(STORE_COLUMNS)
+
+
+@pytest.mark.parametrize("values", [
+    {"name": "Burger China Baru"}, {"whatsapp": "6281299990000"}, {"address": "Jl. Baru 1"},
+    {"couriers": ["JNE Regular"]}, {"bank_accounts": []},
+    {"shipping_rates": [{"courier": "JNE Regular", "fee": 9000}]},
+    {"e_wallets": [{"name": "OVO", "number": "0812"}]}, {"admin_whatsapp": ["6281200001111"]},
+    {"logo": "logo.png"}, {"unique_code_enabled": True}, {"qris_payload": "00020101021126"},
+    {"timezone": "Asia/Makassar"}, {"slug": "burger-baru"}, {"is_active": False},
+], ids=lambda values: next(iter(values)))
+def test_a_store_detail_the_storefront_shows_raises_it(burger, values):
+    assert raises_version(burger, lambda: change_store(burger, **values))
+
+
+def test_a_store_detail_no_shopper_sees_keeps_it(burger):
+    assert not raises_version(burger, lambda: change_store(
+        burger, statement_mapping={"preset": "bca"}))
+
+
+def test_a_new_store_name_is_on_the_very_next_page(client, burger):
+    # Given the store page seen once (its row kept by this process)
+    assert "Burger China" in client.get(STORE).get_data(as_text=True)
+    # When an admin renames the store
+    change_store(burger, name="Burger Nusantara")
+    # Then the very next page and checkout page show the new name
+    assert "Burger Nusantara" in client.get(STORE).get_data(as_text=True)
+    assert "Burger Nusantara" in client.get(f"{STORE}/checkout").get_data(as_text=True)
+
+
+def test_a_store_turned_off_is_gone_at_once(client, burger):
+    assert client.get(STORE).status_code == 200
+    change_store(burger, is_active=False)
+    assert client.get(STORE).status_code == 404
