@@ -90,8 +90,7 @@ def send_chat(slug: str):
 @bp.post("/<slug>/chat/new")
 def new_chat(slug: str):
     """Start over: forget this store's conversation in the session."""
-    get_store(slug)
-    ChatForm().validate_on_submit()  # only the CSRF token matters here
+    get_store(slug)  # its CSRF token was checked before the view (CSRFProtect)
     session["chats"] = {k: v for k, v in _conversations().items() if k != slug}
     flash(_("Percakapan baru dimulai."))
     return redirect(url_for("storefront.chat_page", slug=slug), code=303)

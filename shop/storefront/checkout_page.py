@@ -21,7 +21,7 @@ from ..services.process_cache import process_cache
 from ..services.shipping_fees import shipping_options
 from ..web import csrf_stand_in
 from .catalog import SHOPPER_CART, cart_bits, fill_shopper_marks
-from .forms import CheckoutForm
+from .forms import CheckoutForm, preset_courier
 
 #: Kept checkout pages per process (~12 KB each): a few per store and language.
 PAGE_CACHE_SIZE = 64
@@ -45,9 +45,10 @@ def fresh_checkout_page(store, cart) -> str:
     parts = _parts()
     shipping = shipping_options(store, cart)
     token = generate_csrf()
+    chosen = preset_courier(store)
     values = {"cart": parts.cart_section(store, cart, token),
-              "couriers": parts.couriers(shipping, None, ()),
-              "summary": parts.summary(cart, shipping, None),
+              "couriers": parts.couriers(shipping, chosen, ()),
+              "summary": parts.summary(cart, shipping, chosen),
               "key": str(escape(secrets.token_urlsafe(18)))}
     page = PART_MARKS.sub(lambda found: str(values[found.group(1)]), page)
     return fill_shopper_marks(page, cart_bits(cart))

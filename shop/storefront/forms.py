@@ -27,9 +27,13 @@ from ..web import page_payment_label
 
 
 class StorefrontForm(FlaskForm):
-    """The storefront's forms: WTForms' own messages from a catalog loaded once a process."""
+    """The storefront's forms: WTForms' own messages from a catalog loaded once a process.
+    Their CSRF token is checked before the view by CSRFProtect, which covers every storefront
+    route; the form does not check it a second time (a page renders csrf_token() itself)."""
 
     class Meta:
+        csrf = False
+
         def get_translations(self, form):
             return FORM_TRANSLATIONS
 
@@ -112,10 +116,16 @@ class CheckoutForm(StorefrontForm):
         self.courier.choices = courier_choices(store)
         self.payment_method.choices = [
             (m, page_payment_label(m, store)) for m in offered_payment_methods(store)]
-        for choice in (self.courier, self.payment_method):
-            if len(choice.choices) == 1 and not choice.data:
-                choice.data = choice.choices[0][0]
+        self.courier.data = self.courier.data or preset_courier(store)
+        if len(self.payment_method.choices) == 1 and not self.payment_method.data:
+            self.payment_method.data = self.payment_method.choices[0][0]
         return self
+
+
+def preset_courier(store) -> str | None:
+    """The courier a checkout has chosen before the shopper does: the store's only one."""
+    couriers = store.couriers or ()
+    return couriers[0] if len(couriers) == 1 else None
 
 
 def offered_payment_methods(store) -> list[str]:

@@ -83,11 +83,16 @@ def update_cart(slug: str):
 def checkout(slug: str):
     """The cart (quantities editable) above the checkout form; on success, the success page."""
     store = get_store(slug)
-    form = CheckoutForm().offer(store)
     wanted = cart_of(slug)
     if request.method == "GET":
-        form.idempotency_key.data = secrets.token_urlsafe(18)
-    elif form.validate_on_submit():
+        from .checkout_page import fresh_checkout_page  # catalog.py, which it uses, imports us
+
+        cart = carts.view_cart(store, wanted)
+        if cart.unavailable:  # listed on this page once, then dropped
+            _save_cart(slug, carts.without_unavailable(wanted, cart))
+        return fresh_checkout_page(store, cart), 200, {"Cache-Control": "no-store"}
+    form = CheckoutForm().offer(store)
+    if form.validate_on_submit():
         # The checkout prices the cart itself and refuses what can't be sold: the page's
         # view of the cart is needed only when the form comes back.
         placed = _place_order(store, form, wanted)
@@ -99,12 +104,9 @@ def checkout(slug: str):
     cart = carts.view_cart(store, wanted)
     if cart.unavailable:  # listed on this page once, then dropped so a resubmit can succeed
         _save_cart(slug, carts.without_unavailable(wanted, cart))
-    status = 200 if request.method == "GET" or not form.errors else 422
     page = render_template("storefront/checkout.html", store=store, cart=cart, form=form,
-                           shipping=shipping_options(store, cart),
-                           blank_contact=blank_contact_fields(form)
-                           if request.method == "GET" else None)
-    return page, status, {"Cache-Control": "no-store"}
+                           shipping=shipping_options(store, cart))
+    return page, 422 if form.errors else 200, {"Cache-Control": "no-store"}
 
 
 def blank_contact_fields(form: CheckoutForm) -> Markup:
