@@ -573,3 +573,54 @@ def test_in_english_the_shoppers_whatsapp_text_is_english(client, burger):
         assert line in text.splitlines(), line
     assert "Thank you! We have received your order." in page.text_of("thanks")
     assert order.locale == "en"
+
+
+def idempotency_key(html: str) -> str:
+    return re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_the_kept_checkout_page_is_every_shoppers_own(app, burger):
+    # Given two shoppers with different carts, the page kept after the first one's visit
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        pages = []
+        for code, qty in (("BRG-CHEESE", 2), ("COLA", 1)):
+            with app.test_client() as shopper:
+                token = csrf_token(shopper.get(CHECKOUT).get_data(as_text=True))
+                answer = shopper.post("/store/burgerchina/cart", data={
+                    "csrf_token": token, "code": code, "qty": qty},
+                    headers={"Accept": "application/json"})
+                assert answer.status_code == 200, answer.get_json()
+                pages.append(shopper.get(CHECKOUT).get_data(as_text=True))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    first, second = pages
+    # Then each page has its own cart, CSRF token and idempotency key, and nothing of the other
+    assert 'data-code="BRG-CHEESE"' in first and 'data-code="COLA"' not in first
+    assert 'data-code="COLA"' in second and 'data-code="BRG-CHEESE"' not in second
+    assert csrf_token(first) != csrf_token(second)
+    assert csrf_token(first) not in second
+    assert idempotency_key(first) != idempotency_key(second)
+    assert "\x00" not in first + second
+
+
+def test_a_new_payment_method_is_on_the_very_next_checkout_page(client, burger):
+    # Given the checkout page seen once (kept by this process) without e-wallets
+    add(client, "COLA", 1)
+    assert 'value="e_wallet"' not in client.get(CHECKOUT).get_data(as_text=True)
+    # When the store adds an e-wallet
+    burger.e_wallets = [{"name": "OVO", "number": "081234567890", "holder": "Toko"}]
+    db.session.commit()
+    # Then the next page offers it, and two pages in a row each get a fresh key
+    page = client.get(CHECKOUT).get_data(as_text=True)
+    assert 'value="e_wallet"' in page
+    assert idempotency_key(page) != idempotency_key(client.get(CHECKOUT).get_data(as_text=True))
+
+
+def test_a_new_price_is_in_the_very_next_checkout_page(client, burger):
+    add(client, "COLA", 2)
+    assert "Rp 16.000" in client.get(CHECKOUT).get_data(as_text=True)
+    db.session.execute(Product.__table__.update().where(Product.code == "COLA")
+                       .values(price=9000))
+    db.session.commit()
+    assert "Rp 18.000" in client.get(CHECKOUT).get_data(as_text=True)
