@@ -42,6 +42,8 @@ DRAIN_ROUNDS = 400
 DRAIN_JOB_SECONDS = 10.0
 #: While it lingers, a drain job looks this often whether a job waits on some queue.
 LINGER_SLICE = 0.1
+#: How long a lingering job waits, once a round's first ids came, for more to join them.
+GATHER_SECONDS = 0.05
 
 
 def drain_outbox(queue_name: str = "default", helper: bool = False) -> int:
@@ -74,6 +76,11 @@ def drain_outbox(queue_name: str = "default", helper: bool = False) -> int:
                 ids = _linger(connection, key, flag, min(linger, deadline - time.monotonic()))
             if not ids:
                 break
+            if linger and len(ids) < notifications.BATCH:
+                # A lingering job is on a steady stream: a moment more gathers the next
+                # commits' ids into this round (one claim, one template read for them all).
+                time.sleep(GATHER_SECONDS)
+                ids += connection.lpop(key, notifications.BATCH - len(ids)) or []
             if len(ids) == notifications.BATCH and connection.llen(key) >= notifications.BATCH:
                 announce_helper(connection, queue_name)
             taken += len(ids)

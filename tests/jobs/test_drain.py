@@ -12,6 +12,7 @@ from rq import SimpleWorker
 from shop import clock
 from shop.jobs import outbox_key, queue, redis_connection
 from shop.jobs import tasks as job_tasks
+from shop.services import notifications
 from shop.services.notifications import Message, queue_messages
 from shop.unit_of_work import commit
 
@@ -165,3 +166,32 @@ def test_a_lingering_drain_gives_way_to_a_job_waiting_on_any_queue(
     assert jobs == ["high"] and queue_lengths(application) == {"high": 0, "default": 0,
                                                                  "legacy": 0}
     assert [row.status for row in outbox()] == ["sent"]
+
+
+def test_a_lingering_drain_gathers_the_next_commits_rows_into_its_round(
+        shop_app, redis_db, committed, gateway, monkeypatch):
+    application = lingering_app(shop_app, 0.2)
+    rounds = []
+    deliver = notifications.deliver
+    monkeypatch.setattr(notifications, "deliver", lambda ids: rounds.append(list(ids))
+                        or deliver(ids))
+
+    def a_commit_while_it_gathers(seconds):
+        assert seconds == job_tasks.GATHER_SECONDS
+        if len(rounds) == 0 and not gateway.requests:  # the first round's moment only
+            queue_messages([otp("6281255500032")], store_id=None, order_id=None,
+                           now=clock.now())
+            commit()
+
+    monkeypatch.setattr(job_tasks, "time", type("Clock", (), {
+        "monotonic": staticmethod(time.monotonic),
+        "sleep": staticmethod(a_commit_while_it_gathers)}))
+    with application.app_context():
+        queue_messages([otp("6281255500031")], store_id=None, order_id=None, now=clock.now())
+        commit()
+        # When the drain job takes the first commit's id, a second commit comes meanwhile
+        assert job_tasks.drain_outbox("high") == 2
+
+    # Then both went out in one round: one claim, one template read
+    assert [len(batch) for batch in rounds] == [2]
+    assert sorted(r.phone for r in gateway.requests) == ["6281255500031", "6281255500032"]
