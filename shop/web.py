@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, dates
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 
 from .services.labels import (
     ORDER_STATUS_LABELS,
@@ -173,15 +175,50 @@ def prepare_requests(app: Flask) -> None:
 
 def protect_forms(app: Flask, csrf) -> None:
     """Flask-WTF's CSRF check of every form post, its exemptions kept, looked at only for
-    the methods that carry a form: its own hook looked up the view of every GET first."""
+    the methods that carry a form: its own hook looked up the view of every GET first.
+    Pages get their token from csrf_token()."""
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
     methods = frozenset(app.config["WTF_CSRF_METHODS"])
 
     @app.before_request
     def csrf_protect():
         if request.method in methods and app.config["WTF_CSRF_ENABLED"]:
             csrf.protect(apply_exemptions=True)
+
+
+#: Signed CSRF tokens kept per process, by secret and the session's raw token: a page gets one
+#: signed up to SIGNED_REUSE_SECONDS ago instead of a new signature (Flask-WTF signs one per
+#: request: a serializer, a key derivation and two HMACs), as if it had been made then.
+_SIGNED: dict[tuple, tuple[str, float]] = {}
+SIGNED_REUSE_SECONDS = 60.0
+MAX_SIGNED = 4096
+
+
+def csrf_token() -> str:
+    """This request's signed CSRF token: Flask-WTF's generate_csrf(), whose signature (with
+    its time) is reused for a minute per session token. Validation is Flask-WTF's own: the
+    token stays valid until WTF_CSRF_TIME_LIMIT after it was signed."""
+    config = current_app.config
+    name = config["WTF_CSRF_FIELD_NAME"]
+    values = g._get_current_object().__dict__
+    found = values.get(name)  # this request's, or a page's stand-in (csrf_stand_in)
+    if found is not None:
+        return found
+    raw = session.get(name)
+    limit = config.get("WTF_CSRF_TIME_LIMIT") or 3600
+    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, raw)
+    kept = _SIGNED.get(key) if isinstance(raw, str) else None
+    now = time.monotonic()
+    if kept is not None and now - kept[1] < min(SIGNED_REUSE_SECONDS, limit / 10):
+        values[name] = kept[0]
+        return kept[0]
+    token = generate_csrf()
+    if len(_SIGNED) >= MAX_SIGNED:
+        _SIGNED.clear()
+    _SIGNED[(key[0], session.get(name))] = (token, now)
+    return token
 
 
 def remember_admins(app: Flask, login_manager) -> None:

@@ -107,3 +107,39 @@ def test_a_form_post_without_its_token_is_refused_and_a_get_is_not_checked(app, 
         assert placed.status_code == 201, placed.get_json()
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_pages_csrf_token_is_reused_per_session_and_never_across_sessions(
+        app, burger, monkeypatch):
+    import re
+    import time
+
+    from itsdangerous import TimestampSigner
+
+    def token(page: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    # Each signature made a second after the one before: a new signature is a new token
+    seconds = iter(range(int(time.time()), int(time.time()) + 1000))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        first, second = app.test_client(), app.test_client()
+        # Within a minute one browser's pages carry the same signed token
+        a1, a2 = (token(first.get(STORE).get_data(as_text=True)) for _ in range(2))
+        b1 = token(second.get(STORE).get_data(as_text=True))
+        assert a1 == a2
+        # Another browser never gets it
+        assert b1 != a1
+        # And the reused token is accepted by Flask-WTF's check
+        answer = first.post(f"{STORE}/cart", data={"csrf_token": a2, "code": "BRG-CHEESE",
+                                                    "qty": 1},
+                            headers={"Accept": "application/json"})
+        assert answer.status_code == 200, answer.get_json()
+        refused = second.post(f"{STORE}/cart", data={"csrf_token": a2,
+                                                      "code": "BRG-CHEESE", "qty": 1},
+                              headers={"Accept": "application/json"})
+        assert refused.status_code == 400
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

@@ -6,7 +6,6 @@ import re
 
 from flask import current_app, get_flashed_messages, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..models import Billing
@@ -19,7 +18,7 @@ from ..services.stores import get_store
 from ..services.validation import MAX_QTY
 from ..template_i18n import gettext as _
 from ..unit_of_work import reads_only
-from ..web import CSRF_MARK
+from ..web import CSRF_MARK, csrf_token
 from . import bp
 from .routes import cart_of
 
@@ -90,7 +89,7 @@ def cart_bits(cart) -> dict[str, str]:
 def fill_shopper_marks(page: str, bits: dict[str, str]) -> str:
     """The page with the shopper's CSRF token, cart and flashed messages in place of their
     stand-ins."""
-    values = dict(bits, csrf=str(escape(generate_csrf())))
+    values = dict(bits, csrf=str(escape(csrf_token())))
     if "_flashes" in session:
         values["flash"] = str(_flash_macro()(get_flashed_messages(with_categories=True)))
     return SHOPPER_MARKS.sub(lambda found: values.get(found.group(1), ""), page)
@@ -135,7 +134,7 @@ def render_cards(store, products, token: str | None = None) -> list[Markup]:
     one a dict lookup."""
     cache = process_cache("cards", CARD_CACHE_SIZE)
     locale = str(get_locale() or "id")
-    token = token if token is not None else str(escape(generate_csrf()))
+    token = token if token is not None else str(escape(csrf_token()))
     back = str(escape(request.full_path.rstrip("?")))
     page = None
     cards = []

@@ -14,12 +14,11 @@ import secrets
 
 from flask import current_app, render_template, request
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from ..services.process_cache import process_cache
 from ..services.shipping_fees import shipping_options
-from ..web import csrf_stand_in
+from ..web import csrf_stand_in, csrf_token
 from .catalog import SHOPPER_CART, cart_bits, fill_shopper_marks
 from .forms import CheckoutForm, preset_courier
 
@@ -44,7 +43,7 @@ def fresh_checkout_page(store, cart) -> str:
         pages.put(key, page)
     parts = _parts()
     shipping = shipping_options(store, cart)
-    token = generate_csrf()
+    token = csrf_token()
     chosen = preset_courier(store)
     values = {"cart": parts.cart_section(store, cart, token),
               "couriers": parts.couriers(shipping, chosen, ()),
