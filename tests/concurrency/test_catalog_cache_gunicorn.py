@@ -121,3 +121,22 @@ def test_a_product_sold_out_shows_on_every_workers_next_page_and_is_refused(serv
     assert [reply.status for reply in replies] == [409, 409]
     assert {json.loads(reply.body)["code"] for reply in replies} == {"out_of_stock"}
     assert orders_count() == before
+
+
+def test_a_store_detail_is_on_every_workers_next_page_and_checkout(served):
+    """Each worker also keeps the store's row (and its checkout page) per version: a courier
+    the store stops offering is gone from the next page and refused by the next checkout."""
+    from shop.models import Store
+
+    url, log = served
+    db.session.execute(update(Store).where(Store.slug == "burgerchina")
+                       .values(name="Burger Nusantara", couriers=["SiCepat REG"]))
+    db.session.commit()
+
+    for page in store_pages(url, log):
+        assert "Burger Nusantara" in page and "Burger China" not in page
+    replies = checkouts(url, log, [("COLA", 1)], ["081300000011", "081300000012"])
+
+    assert [reply.status for reply in replies] == [422, 422]
+    assert [json.loads(reply.body)["fields"] for reply in replies] == [
+        {"courier": "Pilih kurir dari daftar."}] * WORKERS
