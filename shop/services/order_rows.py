@@ -13,6 +13,7 @@ same round trips but cost ~3.5 ms more client CPU (binding ~80 parameters in SQL
 from __future__ import annotations
 
 from contextlib import nullcontext
+from types import SimpleNamespace
 
 from sqlalchemy import exc
 
@@ -79,7 +80,7 @@ def insert_order_rows(order: dict, order_items: list[dict], event: dict, outbox:
                 insert = _insert(table, rows[0], dialect)
                 statement, params = insert.sql, [insert.params(row) for row in rows]
                 connection.dispatch.before_cursor_execute(
-                    connection, cursor, statement, params, None, len(rows) > 1)
+                    connection, cursor, statement, params, SimpleNamespace(), len(rows) > 1)
                 if len(rows) > 1:
                     cursor.executemany(statement, params)
                 else:

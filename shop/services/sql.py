@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -20,7 +22,8 @@ class DriverQuery:
     the driver already returns as Python wants them (integers, text). SQLAlchemy's execution
     and result cost ~250 k instructions for a two-column read that the driver does in ~105 k
     (bench/README.md, third sitting). Listeners of the engine's before_cursor_execute still
-    see it (the statement counts of the tests and benchmarks)."""
+    see it (the statement counts of the tests and benchmarks; its context a stand-in, for
+    a listener that keeps something on it)."""
 
     def __init__(self, statement):
         self.statement = statement
@@ -41,7 +44,8 @@ class DriverQuery:
         args = tuple(params[name] for name in positions) if positions is not None else params
         cursor = connection.connection.cursor()
         try:
-            connection.dispatch.before_cursor_execute(connection, cursor, sql, args, None, False)
+            connection.dispatch.before_cursor_execute(connection, cursor, sql, args,
+                                                      SimpleNamespace(), False)
             cursor.execute(sql, args)
             return cursor.fetchone()
         finally:
