@@ -4,7 +4,7 @@ form and its provinces, the payment methods, the footer) is rendered once per st
 language and address, and kept in this process; the shopper's parts are rendered into it.
 
 The store's version comes with its row on every request and rises with every change the page
-shows (models/catalog.py), so no process keeps an old page: 10.7 -> 6 M instructions a page
+shows (models/catalog.py), so no process keeps an old page: 10.7 -> 5.0 M instructions a page
 (bench/cpu_per_request.py, "checkout page")."""
 
 from __future__ import annotations
@@ -54,14 +54,11 @@ def fresh_checkout_page(store, cart) -> str:
 
 
 def _render_kept(store) -> str:
-    from .routes import blank_contact_fields
-
     with csrf_stand_in():
         form = CheckoutForm().offer(store)
         form.idempotency_key.data = KEY_MARK
         return render_template("storefront/checkout.html", store=store, cart=SHOPPER_CART,
-                               form=form, shared_page=True, shopper_parts=PARTS,
-                               blank_contact=blank_contact_fields(form))
+                               form=form, shared_page=True, shopper_parts=PARTS)
 
 
 def _parts():

@@ -7,14 +7,12 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from markupsafe import Markup
 
 from ..errors import ShopError, wants_json
 from ..extensions import db, limiter
 from ..services import cart as carts
 from ..services.checkout import CheckoutRequest, PlacedOrder, place_order
 from ..services.money import format_rupiah, money_json
-from ..services.process_cache import cached, process_cache
 from ..services.shipping_fees import shipping_options
 from ..services.stores import get_store
 from ..services.validation import is_clean_text, is_product_code
@@ -87,10 +85,8 @@ def checkout(slug: str):
     if request.method == "GET":
         from .checkout_page import fresh_checkout_page  # catalog.py, which it uses, imports us
 
-        cart = carts.view_cart(store, wanted)
-        if cart.unavailable:  # listed on this page once, then dropped
-            _save_cart(slug, carts.without_unavailable(wanted, cart))
-        return fresh_checkout_page(store, cart), 200, {"Cache-Control": "no-store"}
+        page = fresh_checkout_page(store, _cart_page(slug, store, wanted))
+        return page, 200, {"Cache-Control": "no-store"}
     form = CheckoutForm().offer(store)
     if form.validate_on_submit():
         # The checkout prices the cart itself and refuses what can't be sold: the page's
@@ -101,20 +97,19 @@ def checkout(slug: str):
             remember_placed(placed.id)
             # Post/Redirect/Get: Back and Reload show pages, never the form posted again.
             return redirect(url_for("tracking.track_order", order_id=placed.id), code=303)
-    cart = carts.view_cart(store, wanted)
-    if cart.unavailable:  # listed on this page once, then dropped so a resubmit can succeed
-        _save_cart(slug, carts.without_unavailable(wanted, cart))
+    cart = _cart_page(slug, store, wanted)
     page = render_template("storefront/checkout.html", store=store, cart=cart, form=form,
                            shipping=shipping_options(store, cart))
     return page, 422 if form.errors else 200, {"Cache-Control": "no-store"}
 
 
-def blank_contact_fields(form: CheckoutForm) -> Markup:
-    """The empty contact and address fields, rendered once per language: a third of the
-    checkout page's time went to rendering them (WTForms' widgets, 39 provinces)."""
-    return cached(process_cache("forms", 8), ("checkout-contact", str(get_locale() or "id")),
-                  lambda: Markup(current_app.jinja_env.get_template(  # noqa: S704 (Jinja's)
-                      "storefront/_checkout_fields.html").make_module({}).contact_fields(form)))
+def _cart_page(slug: str, store, wanted: dict[str, int]) -> carts.CartView:
+    """The cart as the checkout page shows it; the lines that can no longer be bought are
+    listed on this page once, then dropped, so a resubmit can succeed."""
+    cart = carts.view_cart(store, wanted)
+    if cart.unavailable:
+        _save_cart(slug, carts.without_unavailable(wanted, cart))
+    return cart
 
 
 def _place_order(store, form: CheckoutForm, wanted: dict[str, int]) -> PlacedOrder | None:
