@@ -20,6 +20,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from .extensions import db
+from .services.sql import READ_CONNECTION_OK
 
 log = logging.getLogger(__name__)
 _PENDING = "on_commit"
@@ -77,19 +78,28 @@ def _within(transaction, outer) -> bool:
     return False
 
 
-def reads_only(view=None, *, methods=("GET", "HEAD")):
+def reads_only(view=None, *, methods=("GET", "HEAD"), by_driver=False):
     """For a view that only reads the database when called with these methods, on
     PostgreSQL: its statements run outside a transaction (autocommit), which saves two round
     trips of three on a one-statement page (BEGIN before it, ROLLBACK after it). Under READ
     COMMITTED every statement sees its own snapshot either way. Other methods keep their
-    transaction; so does a session already in one (a test's) or bound to a connection."""
+    transaction; so does a session already in one (a test's) or bound to a connection.
+
+    `by_driver`: the reads of the view's every request are DriverQuery reads, which then go
+    through the thread's read connection (services/sql.py), and the session is not opened
+    for them at all; what else the view reads (a cache miss) runs in a transaction."""
     if view is None:
-        return lambda inner: reads_only(inner, methods=methods)
+        return lambda inner: reads_only(inner, methods=methods, by_driver=by_driver)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
+        if request.method not in methods:
+            return view(*args, **kwargs)
+        if by_driver:
+            request.environ[READ_CONNECTION_OK] = True
+            return view(*args, **kwargs)
         session = db.session()
-        if request.method in methods and not session.in_transaction():
+        if not session.in_transaction():
             bind = session.get_bind()
             if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
                 session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

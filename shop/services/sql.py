@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import namedtuple
 from types import SimpleNamespace
 
+from flask import has_request_context, request
+from sqlalchemy import Engine, exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
+
+#: Set in a request's WSGI environ by `unit_of_work.reads_only(by_driver=True)`: the view's
+#: DriverQuery reads may go through the thread's own read connection.
+READ_CONNECTION_OK = "shop.read_connection"
 
 
 def upsert(model):
@@ -25,28 +34,161 @@ class DriverQuery:
     see it (the statement counts of the tests and benchmarks; its context a stand-in, for
     a listener that keeps something on it)."""
 
-    def __init__(self, statement):
+    def __init__(self, statement, *, named: bool = False, typed: bool = False):
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple | None]] = {}
+        #: Rows with the columns' names as attributes, when asked for.
+        self.row = namedtuple("Row", [c.key for c in statement.selected_columns]) \
+            if named or typed else None
+        #: Whether each value is read as SQLAlchemy reads it (its type's result processor:
+        #: an enum member for an Enum column, a timestamp from SQLite's text, ...).
+        self.typed = typed
+        self._processors: dict[str, list] = {}
 
-    def _sql(self, dialect) -> tuple[str, tuple | None]:
+    def _sql(self, dialect) -> tuple[str, tuple | None, dict]:
+        """The SQL, the order of its parameters (None: by name) and the values the statement
+        holds itself (a comparison with a constant)."""
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
             positions = tuple(compiled.positiontup) if compiled.positional else None
-            found = self._compiled[dialect.name] = (str(compiled), positions)
+            fixed = {name: value for name, value in compiled.params.items()
+                     if value is not None}
+            found = self._compiled[dialect.name] = (str(compiled), positions, fixed)
         return found
 
     def first(self, params: dict) -> tuple | None:
-        """The first row (a tuple), or None, in the session's transaction."""
-        connection = db.session.connection()
-        sql, positions = self._sql(connection.dialect)
-        args = tuple(params[name] for name in positions) if positions is not None else params
-        cursor = connection.connection.cursor()
-        try:
-            connection.dispatch.before_cursor_execute(connection, cursor, sql, args,
-                                                      SimpleNamespace(), False)
-            cursor.execute(sql, args)
-            return cursor.fetchone()
-        finally:
-            cursor.close()
+        """The first row, or None: by the thread's read connection in a view that allows it
+        (`ReadConnections`), else in the session's transaction."""
+        return self._run(params, lambda cursor: cursor.fetchone())
+
+    def all(self, params: dict) -> list[tuple]:
+        """Every row, as `first` reads them."""
+        return self._run(params, lambda cursor: cursor.fetchall())
+
+    def _run(self, params: dict, fetch):
+        engine = _read_engine()
+        dialect = engine.dialect if engine is not None else db.session.get_bind().dialect
+        if self.typed and dialect.name not in self._processors:
+            fetch = self._learning(dialect, fetch)
+        sql, args = self.bound(dialect, params)
+        if engine is not None:
+            found = READS.run(engine, sql, args, fetch)
+        else:
+            connection = db.session.connection()
+            cursor = connection.connection.cursor()
+            try:
+                connection.dispatch.before_cursor_execute(connection, cursor, sql, args,
+                                                          SimpleNamespace(), False)
+                cursor.execute(sql, args)
+                found = fetch(cursor)
+            finally:
+                cursor.close()
+        if self.row is None or found is None:
+            return found
+        if self.typed:
+            read = self._reader(dialect)
+            return read(found) if isinstance(found, tuple) else [read(r) for r in found]
+        return self.row(*found) if isinstance(found, tuple) else [self.row(*r) for r in found]
+
+    def _learning(self, dialect, fetch):
+        """`fetch`, which also takes each column's result processor for the dialect from
+        the cursor's description (a processor may depend on the driver's type code)."""
+
+        def fetch_and_learn(cursor):
+            found = fetch(cursor)
+            self._processors[dialect.name] = [
+                c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+                for c, d in zip(self.statement.selected_columns, cursor.description,
+                                strict=True)]
+            return found
+
+        return fetch_and_learn
+
+    def _reader(self, dialect):
+        processors, row = self._processors[dialect.name], self.row
+
+        def read(values: tuple):
+            return row(*(p(v) if p is not None else v
+                         for p, v in zip(processors, values, strict=True)))
+
+        return read
+
+    def bound(self, dialect, params: dict) -> tuple[str, tuple | dict]:
+        """The statement's SQL for `dialect` and its parameters as the driver takes them."""
+        sql, positions, fixed = self._sql(dialect)
+        if fixed:
+            params = {**fixed, **params}
+        return sql, tuple(params[name] for name in positions) if positions is not None \
+            else params
+
+
+def _read_engine() -> Engine | None:
+    """The engine whose read connection this request's DriverQuery reads may use: only in a
+    view marked for it, on PostgreSQL, with the session bound to the engine itself (not to a
+    connection, as a test's transaction is) and not inside a transaction of its own."""
+    if not has_request_context() or not request.environ.get(READ_CONNECTION_OK):
+        return None
+    session = db.session()
+    if session.in_transaction():
+        return None
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) and bind.dialect.name == "postgresql" else None
+
+
+class ReadConnections:
+    """Per thread, one autocommit connection of the engine's, kept for the reads that every
+    request of the busiest pages makes and that need no transaction (the store's version,
+    the tracking page's row). Under READ COMMITTED each statement sees the latest commits
+    either way; what it saves is the session's checkout of a pooled connection, setting and
+    resetting its isolation level, and returning it: ~0.3 M instructions a request
+    (bench/README.md, fourth sitting). The connection is the engine's own (its connect
+    listeners ran), taken out of the pool for good; one per thread, replaced when the thread
+    meets another engine or process, and opened again once when it broke."""
+
+    def __init__(self):
+        self._local = threading.local()
+
+    def run(self, engine: Engine, sql: str, args, fetch):
+        """`fetch(cursor)` after the statement, on this thread's read connection."""
+        for attempt in (1, 2):
+            connection = self._connection(engine)
+            try:
+                with connection.cursor() as cursor:
+                    engine.dispatch.before_cursor_execute(None, cursor, sql, args,
+                                                          SimpleNamespace(), False)
+                    cursor.execute(sql, args)
+                    return fetch(cursor)
+            except engine.dialect.loaded_dbapi.Error as error:
+                lost = connection.closed
+                self.close()
+                if attempt == 2 or not lost:
+                    # Not a lost connection (a timeout, a refused statement), or lost twice:
+                    # raised as SQLAlchemy raises it.
+                    raise exc.DBAPIError.instance(sql, args, error,
+                                                  engine.dialect.loaded_dbapi.Error) from error
+        raise AssertionError("unreachable")
+
+    def _connection(self, engine: Engine):
+        held = getattr(self._local, "held", None)
+        if held is not None and held[0] is engine and held[1] == os.getpid():
+            return held[2].dbapi_connection
+        self.close()
+        pooled = engine.raw_connection()
+        pooled.detach()  # ours for the thread's life: the pool neither counts nor resets it
+        pooled.dbapi_connection.autocommit = True
+        self._local.held = (engine, os.getpid(), pooled)
+        return pooled.dbapi_connection
+
+    def close(self) -> None:
+        """Close this thread's read connection, if it has one."""
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None and held[1] == os.getpid():
+            try:
+                held[2].close()
+            except Exception:  # noqa: S110 (already broken: nothing left to release)
+                pass
+
+
+READS = ReadConnections()

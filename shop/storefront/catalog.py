@@ -37,7 +37,7 @@ FLASH_MARK = Markup("\x00flash\x00")
 
 
 @bp.get("/<slug>")
-@reads_only
+@reads_only(by_driver=True)
 def store_page(slug: str):
     """One page of the store's products (search `q`, category `kategori`, page `halaman`)
     with photo, price and stock state, the categories, and the cart's summary.

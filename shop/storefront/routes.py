@@ -49,7 +49,7 @@ def _checkout_limit() -> str:
 
 
 @bp.post("/<slug>/cart")
-@reads_only(methods=("POST",))  # the cart lives in the session's cookie
+@reads_only(methods=("POST",), by_driver=True)  # the cart lives in the session's cookie
 def update_cart(slug: str):
     """Add, change or remove a cart line; JSON for scripts, a redirect for plain forms."""
     store = get_store(slug)
@@ -77,7 +77,7 @@ def update_cart(slug: str):
 
 @bp.route("/<slug>/checkout", methods=["GET", "POST"])
 @limiter.limit(_checkout_limit, methods=["POST"])
-@reads_only
+@reads_only(by_driver=True)
 def checkout(slug: str):
     """The cart (quantities editable) above the checkout form; on success, the success page."""
     store = get_store(slug)

@@ -44,7 +44,7 @@ PRIVATE_HEADERS = {
 
 
 @bp.get("/track/<order_id>")
-@reads_only
+@reads_only(by_driver=True)
 def track_order(order_id: str):
     """Status, payment, timeline, items and recipient of one order.
 
