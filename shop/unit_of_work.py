@@ -119,9 +119,12 @@ def init_unit_of_work(app=None) -> None:
         def forget_callbacks_of_earlier_work():
             # A request's callbacks are its own: what a commit before it (outside commit(),
             # e.g. a test's setup on a shared session) left is not this request's to run.
-            db.session().info.pop(_COMMITTED, None)
+            # (A session is made only where one is used: not for a page read by the driver.)
+            if db.session.registry.has():
+                db.session().info.pop(_COMMITTED, None)
 
         @app.after_request
         def run_leftover_callbacks(response):
-            run_committed()
+            if db.session.registry.has():
+                run_committed()
             return response

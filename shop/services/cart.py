@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Product, Store
 from ..template_i18n import gettext as _
 from .process_cache import process_cache
-from .sql import DriverQuery
+from .sql import DriverQuery, current_dialect
 from .validation import MAX_LINES, clean_quantity, is_product_code, is_quantity
 
 
@@ -116,7 +116,7 @@ def _cart_products(store, cart) -> dict:
     if not cart:
         return {}
     params = {"store_id": store.id, "codes": list(cart)}
-    if db.session.get_bind().dialect.name == "postgresql":
+    if current_dialect().name == "postgresql":
         rows = _CART_PRODUCTS_PG.all(params)
     else:
         rows = db.session.connection().execute(_CART_PRODUCTS, params)

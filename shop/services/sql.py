@@ -68,7 +68,7 @@ class DriverQuery:
 
     def _run(self, params: dict, fetch):
         engine = _read_engine()
-        dialect = engine.dialect if engine is not None else db.session.get_bind().dialect
+        dialect = engine.dialect if engine is not None else current_dialect()
         if self.typed and dialect.name not in self._processors:
             fetch = self._learning(dialect, fetch)
         sql, args = self.bound(dialect, params)
@@ -123,16 +123,24 @@ class DriverQuery:
             else params
 
 
+def current_dialect():
+    """The dialect of the session's database, without making a session for it."""
+    return (db.session().get_bind() if db.session.registry.has() else db.engine).dialect
+
+
 def _read_engine() -> Engine | None:
     """The engine whose read connection this request's DriverQuery reads may use: only in a
     view marked for it, on PostgreSQL, with the session bound to the engine itself (not to a
     connection, as a test's transaction is) and not inside a transaction of its own."""
     if not has_request_context() or not request.environ.get(READ_CONNECTION_OK):
         return None
-    session = db.session()
-    if session.in_transaction():
-        return None
-    bind = session.get_bind()
+    if db.session.registry.has():  # else no session yet, so no transaction (none is made)
+        session = db.session()
+        if session.in_transaction():
+            return None
+        bind = session.get_bind()
+    else:
+        bind = db.engine
     return bind if isinstance(bind, Engine) and bind.dialect.name == "postgresql" else None
 
 

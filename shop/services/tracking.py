@@ -12,7 +12,6 @@ from types import SimpleNamespace
 from sqlalchemy import String, bindparam, cast, func, or_, select
 
 from ..errors import NotFound
-from ..extensions import db
 from ..models import (
     CENT,
     EventKind,
@@ -30,7 +29,7 @@ from ..models import (
 from ..template_i18n import gettext as _
 from .addresses import address_line
 from .labels import N_, ORDER_STATUS_LABELS
-from .sql import DriverQuery
+from .sql import DriverQuery, current_dialect
 
 ORDER_ID = re.compile(r"^c[0-9a-z]{25}$")
 
@@ -172,7 +171,7 @@ def load_tracking(order_id: str) -> Tracking:
     """The order behind a tracking link, in one query. Raises NotFound (the same for all)."""
     if not ORDER_ID.match(order_id or ""):
         raise NotFound(_("Pesanan tidak ditemukan."))
-    row = _tracking_query(db.session.get_bind().dialect.name).first({"order_id": order_id})
+    row = _tracking_query(current_dialect().name).first({"order_id": order_id})
     if row is None:
         raise NotFound(_("Pesanan tidak ditemukan."))
     items = [ItemLine(qty, name, Decimal(subtotal).quantize(CENT))
