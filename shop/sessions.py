@@ -8,12 +8,15 @@ of a static file's 1.87 M instructions (bench/cpu_per_request.py, callgrind)."""
 
 from __future__ import annotations
 
+import zlib
+
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import TimestampSigner, URLSafeTimedSerializer, want_bytes
+from itsdangerous import Serializer, TimestampSigner, URLSafeTimedSerializer, want_bytes
+from itsdangerous.encoding import base64_encode
 
 
-class _KeyedSigner(TimestampSigner):
+class KeyedSigner(TimestampSigner):
     """A TimestampSigner whose key derivation is done once per secret, salt and digest (the
     serializer makes a new signer for every cookie it reads or writes)."""
 
@@ -26,6 +29,23 @@ class _KeyedSigner(TimestampSigner):
         if key is None:
             key = self._derived[found] = super().derive_key(secret)
         return key
+
+
+class SignedSerializer(URLSafeTimedSerializer):
+    """itsdangerous' URL-safe serializer, which tries zlib on short payloads too (a session
+    holding only its CSRF token, a CSRF token): below SHORT bytes of JSON zlib's own header
+    and checksum make it longer anyway, and each try sets up a compressor. The output is
+    what itsdangerous would write; longer payloads are compressed as before."""
+
+    SHORT = 64
+
+    def dump_payload(self, obj) -> bytes:
+        json = Serializer.dump_payload(self, obj)
+        if len(json) >= self.SHORT:  # as URLSafeSerializerMixin.dump_payload does
+            compressed = zlib.compress(json)
+            if len(compressed) < len(json) - 1:
+                return b"." + base64_encode(compressed)
+        return base64_encode(json)
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -43,9 +63,9 @@ class CookieSessions(SecureCookieSessionInterface):
     def _build(self, app: Flask, keys: tuple) -> URLSafeTimedSerializer | None:
         if not app.secret_key:
             return None
-        return URLSafeTimedSerializer(
+        return SignedSerializer(
             [*keys[1:], keys[0]],  # itsdangerous wants the current key last
-            salt=self.salt, serializer=self.serializer, signer=_KeyedSigner,
+            salt=self.salt, serializer=self.serializer, signer=KeyedSigner,
             signer_kwargs={"key_derivation": self.key_derivation,
                            "digest_method": self.digest_method})
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import secrets
 import time
 from contextlib import contextmanager
@@ -12,7 +14,6 @@ from zoneinfo import ZoneInfo
 from babel import Locale, dates
 from flask import Flask, current_app, g, request, session
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 
 from .services.labels import (
     ORDER_STATUS_LABELS,
@@ -22,6 +23,7 @@ from .services.labels import (
 )
 from .services.money import format_rupiah
 from .services.phones import local_phone, mask_phone
+from .sessions import KeyedSigner, SignedSerializer
 from .template_i18n import gettext
 
 #: A moment on a page, as Babel pattern: day, the month's short name, year, 24-hour time.
@@ -197,9 +199,9 @@ MAX_SIGNED = 4096
 
 
 def csrf_token() -> str:
-    """This request's signed CSRF token: Flask-WTF's generate_csrf(), whose signature (with
-    its time) is reused for a minute per session token. Validation is Flask-WTF's own: the
-    token stays valid until WTF_CSRF_TIME_LIMIT after it was signed."""
+    """This request's signed CSRF token, as Flask-WTF's generate_csrf() makes it, its
+    signature (with its time) reused for a minute per session token. Validation is
+    Flask-WTF's own: the token stays valid until WTF_CSRF_TIME_LIMIT after it was signed."""
     config = current_app.config
     name = config["WTF_CSRF_FIELD_NAME"]
     values = g._get_current_object().__dict__
@@ -214,11 +216,21 @@ def csrf_token() -> str:
     if kept is not None and now - kept[1] < min(SIGNED_REUSE_SECONDS, limit / 10):
         values[name] = kept[0]
         return kept[0]
-    token = generate_csrf()
+    if not isinstance(raw, str):
+        raw = session[name] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 (as Flask-WTF)
+    token = values[name] = _csrf_serializer(key[0]).dumps(raw)
     if len(_SIGNED) >= MAX_SIGNED:
         _SIGNED.clear()
-    _SIGNED[(key[0], session.get(name))] = (token, now)
+    _SIGNED[(key[0], raw)] = (token, now)
     return token
+
+
+@functools.lru_cache(maxsize=4)
+def _csrf_serializer(secret) -> SignedSerializer:
+    """Flask-WTF's token serializer (the same salt, signer and format that its validate_csrf
+    checks), made once per secret with its key derived once: generate_csrf makes a new one
+    and derives the key for every token (a visitor without a session gets one per page)."""
+    return SignedSerializer(secret, salt="wtf-csrf-token", signer=KeyedSigner)
 
 
 def remember_admins(app: Flask, login_manager) -> None:

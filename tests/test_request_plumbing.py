@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import pytest
 from flask.sessions import SecureCookieSessionInterface
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from itsdangerous import Serializer, URLSafeTimedSerializer
+from wtforms import ValidationError
 
 from shop import ShopFlask
-from shop.sessions import CookieSessions
+from shop.sessions import CookieSessions, KeyedSigner, SignedSerializer
 
 STORE = "/store/burgerchina"
 
@@ -143,3 +147,48 @@ def test_a_pages_csrf_token_is_reused_per_session_and_never_across_sessions(
         assert refused.status_code == 400
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_a_first_visitors_token_is_checked_by_flask_wtf_itself(app, burger):
+    from flask_wtf.csrf import validate_csrf
+
+    # Given a browser without a session, on a page with forms
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        browser = app.test_client()
+        page = browser.get(STORE).get_data(as_text=True)
+        signed = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        raw = CookieSessions().get_signing_serializer(app).loads(
+            session_cookie(browser, app))["csrf_token"]
+        # Then Flask-WTF's own check takes the token against the session it was made for
+        with app.test_request_context():
+            from flask import session
+
+            session["csrf_token"] = raw
+            validate_csrf(signed)
+            session["csrf_token"] = "another session's raw token"
+            with pytest.raises(ValidationError):
+                validate_csrf(signed)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@settings(max_examples=200, deadline=None)
+@given(payload=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=80),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                max_size=4),
+    max_leaves=12))
+def test_signed_payloads_are_read_by_itsdangerous_and_compressed_as_it_would(payload):
+    ours = SignedSerializer("secret", salt="salt", signer=KeyedSigner)
+    stock = URLSafeTimedSerializer("secret", salt="salt")
+    signed = ours.dumps(payload)
+    # Read back by itsdangerous' own serializer, short or long
+    assert stock.loads(signed) == payload
+    # And compressed exactly where itsdangerous compresses a payload of that size
+    body, stock_body = signed.rsplit(".", 2)[0], stock.dumps(payload).rsplit(".", 2)[0]
+    json_size = len(Serializer.dump_payload(stock, payload))
+    if json_size >= SignedSerializer.SHORT or not stock_body.startswith("."):
+        assert body == stock_body
+    else:  # short, and a few bytes shorter compressed: left as it is
+        assert not body.startswith(".")
