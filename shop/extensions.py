@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import has_request_context, request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -32,11 +33,16 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()
 
 
-def select_locale() -> str | None:
+def select_locale() -> Locale | None:
     """Indonesian by default; English when asked for with ?lang=en or the lang cookie (pages
     and the JSON API alike). Outside a request (jobs, the CLI) None: Flask-Babel's default
     locale, Indonesian; messages to customers pick their language themselves."""
     if not has_request_context():
         return None
     wanted = request.args.get("lang") or request.cookies.get("lang")
-    return "en" if wanted == "en" else "id"
+    # Babel's Locale objects, made once: Flask-Babel takes one as it is, where it would
+    # parse a name into a new one for every request.
+    return PAGE_LOCALES["en" if wanted == "en" else "id"]
+
+
+PAGE_LOCALES = {name: Locale.parse(name) for name in ("id", "en")}

@@ -49,6 +49,7 @@ from .order_rows import insert_order_rows
 from .payments import PaymentInstructions, order_payment_instructions, payment_instructions
 from .phones import normalize_phone
 from .shipping_fees import ShippingQuote, quote_shipping
+from .sql import AnyOf
 from .transfer_codes import assign_unique_code, uses_unique_code
 from .validation import (
     clean_cart,
@@ -62,20 +63,18 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 #: A line of a MONTHLY product counts months: 1 to 12 (seed 001's server packages).
 MAX_MONTHS = 12
 
-PRICE_QUERY = select(
+PRICE_QUERY = AnyOf(select(
     Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active,
     Product.billing,
-).where(Product.store_id == bindparam("store_id"),
-        Product.code.in_(bindparam("codes", expanding=True)))
+).where(Product.store_id == bindparam("store_id")), Product.code, "codes", typed=True)
 #: A dealer's prices: the shop's own price where it has one, and the stock the legacy ERP
 #: can sell (as last synced), which a dealer may not order beyond.
-DEALER_PRICE_QUERY = select(
+DEALER_PRICE_QUERY = AnyOf(select(
     Product.id, Product.code, Product.name, Product.price, Product.stock, Product.is_active,
     Product.billing, Product.legacy_stock, DealerPrice.price.label("own_price"),
 ).outerjoin(DealerPrice, (DealerPrice.product_id == Product.id)
             & (DealerPrice.shop_id == bindparam("shop_id"))
-).where(Product.store_id == bindparam("store_id"),
-        Product.code.in_(bindparam("codes", expanding=True)))
+).where(Product.store_id == bindparam("store_id")), Product.code, "codes", typed=True)
 
 
 @dataclass
@@ -238,8 +237,7 @@ def price_cart(store: Store, cart: dict[str, int], shop: Shop | None = None) -> 
     params = {"store_id": store.id, "codes": list(cart)}
     if shop is not None:
         params["shop_id"] = shop.id
-    rows = db.session.connection().execute(
-        PRICE_QUERY if shop is None else DEALER_PRICE_QUERY, params).all()
+    rows = (PRICE_QUERY if shop is None else DEALER_PRICE_QUERY).all(params)
     found = {row.code: row for row in rows}
     unknown = [code for code in cart if code not in found]
     if unknown:

@@ -8,7 +8,7 @@ from collections import namedtuple
 from types import SimpleNamespace
 
 from flask import has_request_context, request
-from sqlalchemy import Engine, exc
+from sqlalchemy import ARRAY, Engine, any_, bindparam, exc
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -121,6 +121,24 @@ class DriverQuery:
             params = {**fixed, **params}
         return sql, tuple(params[name] for name in positions) if positions is not None \
             else params
+
+
+class AnyOf:
+    """A read of the rows whose `column` is one of a list (parameter `name`): on PostgreSQL
+    by the driver, the list bound as one array (`= ANY(...)`, one statement for any length);
+    elsewhere by SQLAlchemy with an expanding IN. `driver` options as DriverQuery's."""
+
+    def __init__(self, statement, column, name: str, **driver):
+        self.listed = statement.where(column.in_(bindparam(name, expanding=True)))
+        self.by_driver = DriverQuery(
+            statement.where(column == any_(bindparam(name, type_=ARRAY(column.type)))),
+            **driver)
+
+    def all(self, params: dict) -> list:
+        """Every row (named tuples or SQLAlchemy rows: read by attribute)."""
+        if current_dialect().name == "postgresql":
+            return self.by_driver.all(params)
+        return db.session.connection().execute(self.listed, params).all()
 
 
 def current_dialect():
