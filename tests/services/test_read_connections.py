@@ -137,3 +137,33 @@ def test_a_lost_read_connection_is_opened_again(app, committed):
     assert page.status_code == 200 and placed.number in page.get_data(as_text=True)
     assert held_pid() != lost
     assert db.session.get(Order, placed.id).number == placed.number
+
+
+@pytest.mark.backends("postgresql")
+def test_checkout_page_reads_its_cart_through_the_thread_connection_at_todays_price(
+        app, committed):
+    # Given a shopper with a Cola in the cart
+    store = committed.burger_store()
+    db.session.remove()
+    browser = app.test_client()
+    added = browser.post("/store/burgerchina/cart", headers={"Accept": "application/json"},
+                         data={"code": "COLA", "qty": "2", "action": "add"})
+    assert added.status_code == 200, added.get_json()
+    assert browser.get("/store/burgerchina/checkout", headers=HTML).status_code == 200
+    db.session.remove()
+
+    # When the back office raises its price and commits
+    db.session.execute(text("UPDATE products SET price = 9000 WHERE code = 'COLA' AND store_id"
+                            " = :store"), {"store": store.id})
+    db.session.commit()
+    db.session.remove()
+
+    # Then the very next checkout page shows the new price, its cart read on the kept
+    # connection (the store's new row, read once per version, comes by the session)
+    with statements_sent(db.engine) as sent:
+        page = browser.get("/store/burgerchina/checkout", headers=HTML)
+    assert page.status_code == 200
+    assert "Rp 18.000" in page.get_data(as_text=True)
+    assert [where for where, sql in sent if "products.code = ANY (" in sql] == [
+        "read connection"]
+    assert sent[0][0] == "read connection"  # the store's version
