@@ -158,12 +158,14 @@ def test_checkout_page_reads_its_cart_through_the_thread_connection_at_todays_pr
     db.session.commit()
     db.session.remove()
 
-    # Then the very next checkout page shows the new price, its cart read on the kept
-    # connection (the store's new row, read once per version, comes by the session)
+    # Then the very next checkout page shows the new price (the store's new version read
+    # by the session, and the cart with it, in one transaction)
+    assert "Rp 18.000" in browser.get("/store/burgerchina/checkout", headers=HTML).get_data(
+        as_text=True)
+    db.session.remove()
+    # And the page after it reads the store's version and the cart on the kept connection
     with statements_sent(db.engine) as sent:
         page = browser.get("/store/burgerchina/checkout", headers=HTML)
-    assert page.status_code == 200
-    assert "Rp 18.000" in page.get_data(as_text=True)
-    assert [where for where, sql in sent if "products.code = ANY (" in sql] == [
-        "read connection"]
-    assert sent[0][0] == "read connection"  # the store's version
+    assert page.status_code == 200 and "Rp 18.000" in page.get_data(as_text=True)
+    assert [where for where, _sql in sent] == ["read connection"] * 2
+    assert "products.code = ANY (" in sent[1][1]
