@@ -187,3 +187,13 @@ def test_create_admin_asks_for_the_password_when_not_given(runner, make):
                            input="sandi-rahasia-1\nsandi-rahasia-1\n")
     assert answer.exit_code == 0, answer.output
     assert db.session.scalar(select(AdminUser.email)) == "tanya@toko.test"
+
+
+def test_an_idle_admins_json_call_ends_the_session_too(client, make_admin, moved_clock):
+    user = make_admin("super_admin")
+    sign_in(client, user)
+    assert client.get("/api/admin/orders").status_code == 200
+    moved_clock.advance(timedelta(hours=2, minutes=1))
+    # The back office's JSON API ends an idle session as its pages do
+    assert client.get("/api/admin/orders").status_code == 401
+    assert client.get("/admin/").status_code == 302
