@@ -221,8 +221,14 @@ def run(url: str, store_id: int, products: list[tuple[int, str, str, Decimal]],
     jobs = [(url, store_id, products, scarce, i, deadline, quota, seed * 1000 + i)
             for i in range(clients)]
     if mode == "processes":
-        with multiprocessing.get_context("fork").Pool(clients) as pool:
+        # Closed and joined, not terminated (Pool.__exit__): terminate() was seen to hang
+        # for good joining a worker that had already exited.
+        pool = multiprocessing.get_context("fork").Pool(clients)
+        try:
             parts = pool.map(worker, jobs, chunksize=1)
+        finally:
+            pool.close()
+            pool.join()
     else:
         with ThreadPoolExecutor(clients, thread_name_prefix="plainsql") as pool:
             parts = list(pool.map(worker, jobs))

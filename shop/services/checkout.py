@@ -50,7 +50,7 @@ from .payments import PaymentInstructions, order_payment_instructions, payment_i
 from .phones import normalize_phone
 from .shipping_fees import ShippingQuote, quote_shipping
 from .sql import AnyOf
-from .transfer_codes import assign_unique_code, uses_unique_code
+from .transfer_codes import assign_unique_code, unique_code_statements, uses_unique_code
 from .validation import (
     clean_cart,
     clean_courier,
@@ -349,13 +349,18 @@ def _write_order(
     # The rows every checkout contends for (stock of popular products, then the day's
     # counter) come last, so their locks are held for the fewest round trips.
     wanted = [(ln.product_id, ln.qty, ln.name) for ln in lines if ln.tracks_stock]
-    if number is None:
-        number = assign_order_number(store, req.channel, now, order_id=order_id, reserve=wanted)
+    # Last of all: the store's lock of unique codes is held until the commit that follows.
+    coded = uses_unique_code(store, data.payment_method)
+    if number is None:  # PostgreSQL: the stock, the number and the code in one round trip
+        number, after = assign_order_number(
+            store, req.channel, now, order_id=order_id, reserve=wanted,
+            then=unique_code_statements(store, order_id, now=now, total=totals.total)
+            if coded else None)
+        unique_code = after[1][0][0] if coded else None
     else:
         reserve_stock(wanted, order_id=order_id)
-    # Last of all: the store's lock of unique codes is held until the commit that follows.
-    unique_code = assign_unique_code(store, order_id, now=now, total=totals.total) \
-        if uses_unique_code(store, data.payment_method) else None
+        unique_code = assign_unique_code(store, order_id, now=now, total=totals.total) \
+            if coded else None
     payment = payment_instructions(
         store, number=number, total=totals.total, unique_code=unique_code,
         payment_method=data.payment_method, payment_status=PaymentStatus.PENDING,

@@ -10,7 +10,7 @@ from sqlalchemy import text, update
 from ..extensions import db
 from ..models import Channel, Order, Serial, Store
 from .inventory import hold_nothing, merge_wanted, out_of_stock, reserve_stock
-from .sql import upsert
+from .sql import run_pipelined, upsert
 
 serials = Serial.__table__
 _SERIAL_UPSERTS: dict[str, object] = {}
@@ -137,11 +137,13 @@ def early_order_number(store: Store, channel: Channel, now: datetime) -> str | N
 
 def assign_order_number(
     store: Store, channel: Channel, now: datetime, *, order_id: str,
-    reserve: list[tuple[int, int, str]] | None = None,
-) -> str:
+    reserve: list[tuple[int, int, str]] | None = None, then: list[tuple] | None = None,
+) -> tuple[str, list]:
     """Number an order written with a placeholder number, after reserving `reserve`
     [(product id, qty, name)]: the rows every checkout contends for, meant as the last
-    writes before commit. Raises OutOfStock."""
+    writes before commit. Returns the number and the rows of `then`, statements sent in the
+    same round trip on PostgreSQL (and run after it: a lock the commit follows), which only
+    a PostgreSQL caller gives. Raises OutOfStock."""
     name, period, prefix, width = order_counter(store, channel, now)
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
@@ -149,21 +151,26 @@ def assign_order_number(
         number = next_order_number(store, channel, now)
         connection.execute(update(Order.__table__).where(Order.__table__.c.id == order_id)
                            .values(number=number))
-        return number
+        return number, []
     params = {"name": name, "period": period, "prefix": prefix, "width": width,
               "order_id": order_id}
-    if not reserve:
-        return connection.execute(NUMBER_ORDER_PG, params).scalar_one()
-    needed, names = merge_wanted(reserve)
+    needed, names = merge_wanted(reserve or [])
     for n, (product_id, qty) in enumerate(needed.items()):
         params[f"p{n}"], params[f"q{n}"] = product_id, qty
-    params.update(now=now, lines=len(needed))
-    row = connection.execute(_reserve_and_number_pg(len(needed)), params).one()
-    if row.number is None:
-        raise out_of_stock([names[pid] for pid in needed if pid not in row.reserved])
-    if row.untracked:
-        hold_nothing(order_id, row.untracked)
-    return row.number
+    if needed:
+        params.update(now=now, lines=len(needed))
+    statement = _reserve_and_number_pg(len(needed)) if needed else NUMBER_ORDER_PG
+    # One round trip for the rows every checkout contends for and what follows them: the
+    # locks are held that much less long by each checkout the others wait for.
+    (row, *_), *after = run_pipelined(connection, [(statement, params), *(then or [])])
+    if not needed:
+        return row[0], after
+    number, reserved, untracked = row
+    if number is None:
+        raise out_of_stock([names[pid] for pid in needed if pid not in reserved])
+    if untracked:
+        hold_nothing(order_id, untracked)
+    return number, after
 
 
 def next_legacy_so_number(now: datetime, tz: str = "Asia/Jakarta") -> str:

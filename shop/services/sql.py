@@ -123,6 +123,47 @@ class DriverQuery:
             else params
 
 
+_BOUND: dict[tuple, tuple] = {}
+
+
+def run_pipelined(connection, statements: list[tuple]) -> list[list[tuple] | None]:
+    """PostgreSQL only: these (statement, parameters) sent in one round trip (psycopg's
+    pipeline mode), in the session's transaction. The server still runs them one after
+    another, so a statement that waits for a lock holds back the ones after it, and each
+    later statement's snapshot is taken once the earlier ones are done. Returns each
+    statement's rows (None for one without). Values are bound as SQLAlchemy binds them;
+    a driver error is raised as SQLAlchemy raises it."""
+    dialect = connection.dialect
+    bound = []
+    for statement, params in statements:
+        key = (id(statement), dialect.name)
+        found = _BOUND.get(key)
+        if found is None or found[0] is not statement:
+            compiled = statement.compile(dialect=dialect)
+            processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                          for name, bind in compiled.binds.items()}
+            found = _BOUND[key] = (statement, str(compiled), processors)
+        _statement, sql, processors = found
+        bound.append((sql, {name: (processors[name](value) if processors.get(name) else value)
+                            for name, value in params.items()}))
+    dbapi = connection.connection
+    cursors, sql, args = [], None, None
+    try:
+        with dbapi.driver_connection.pipeline():
+            for sql, args in bound:
+                cursor = dbapi.cursor()
+                cursors.append(cursor)
+                connection.dispatch.before_cursor_execute(connection, cursor, sql, args,
+                                                          SimpleNamespace(), False)
+                cursor.execute(sql, args)
+        return [cursor.fetchall() if cursor.description else None for cursor in cursors]
+    except dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(sql, args, error, dialect.loaded_dbapi.Error) from error
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
 class AnyOf:
     """A read of the rows whose `column` is one of a list (parameter `name`): on PostgreSQL
     by the driver, the list bound as one array (`= ANY(...)`, one statement for any length);
