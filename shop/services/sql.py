@@ -132,7 +132,9 @@ def run_pipelined(connection, statements: list[tuple]) -> list[list[tuple] | Non
     another, so a statement that waits for a lock holds back the ones after it, and each
     later statement's snapshot is taken once the earlier ones are done. Returns each
     statement's rows (None for one without). Values are bound as SQLAlchemy binds them;
-    a driver error is raised as SQLAlchemy raises it."""
+    a driver error is raised as SQLAlchemy raises it. (Two statements on loopback gain
+    nothing: the pipeline's own work costs what the round trip saved; its use is where
+    the statements hold locks others wait for.)"""
     dialect = connection.dialect
     bound = []
     for statement, params in statements:
@@ -142,10 +144,12 @@ def run_pipelined(connection, statements: list[tuple]) -> list[list[tuple] | Non
             compiled = statement.compile(dialect=dialect)
             processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                           for name, bind in compiled.binds.items()}
-            found = _BOUND[key] = (statement, str(compiled), processors)
-        _statement, sql, processors = found
+            fixed = {name: value for name, value in compiled.params.items()
+                     if value is not None}  # the statement's own constants
+            found = _BOUND[key] = (statement, str(compiled), processors, fixed)
+        _statement, sql, processors, fixed = found
         bound.append((sql, {name: (processors[name](value) if processors.get(name) else value)
-                            for name, value in params.items()}))
+                            for name, value in {**fixed, **params}.items()}))
     dbapi = connection.connection
     cursors, sql, args = [], None, None
     try:
