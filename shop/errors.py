@@ -157,6 +157,9 @@ def wants_json() -> bool:
     """Whether the client should get JSON rather than a page."""
     if request.path.startswith("/api/"):
         return True
+    accept = request.headers.get("Accept", "")
+    if "json" not in accept and "application/*" not in accept:
+        return False  # a browser's Accept: nothing to parse (a third of a cart form's hooks)
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     accepted = request.accept_mimetypes
     return best == "application/json" and accepted[best] > accepted["text/html"]

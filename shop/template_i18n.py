@@ -23,16 +23,20 @@ from wtforms.i18n import messages_path
 _CATALOGS: dict[tuple, object] = {}
 
 
-def _catalog():
-    # The locale Flask-Babel keeps for this context (set by its first get_locale() or by
-    # force_locale), read with one look at `g` instead of get_locale()'s three; until it is
-    # set, get_locale() works it out and keeps it.
+def current_locale():
+    """Flask-Babel's locale of this context (set by its first get_locale() or by
+    force_locale), read with one look at `g` instead of get_locale()'s three; until it is
+    set, get_locale() works it out and keeps it. None outside an application context."""
     try:
         current = g._get_current_object()
     except RuntimeError:  # no application context: get_locale() answers None
         current = None
-    locale = getattr(getattr(current, "_flask_babel", None), "babel_locale", None) \
+    return getattr(getattr(current, "_flask_babel", None), "babel_locale", None) \
         or get_locale()
+
+
+def _catalog():
+    locale = current_locale()
     if locale is None:
         return None
     key = (locale.language, locale.territory, locale.script, locale.variant)
@@ -82,7 +86,7 @@ class FormTranslations:
     _loaded: dict[str, support.Translations] = {}
 
     def _catalog(self) -> support.Translations:
-        language = str(get_locale() or "id")
+        language = str(current_locale() or "id")
         found = self._loaded.get(language)
         if found is None:
             found = self._loaded[language] = support.Translations.load(

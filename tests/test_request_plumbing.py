@@ -192,3 +192,19 @@ def test_signed_payloads_are_read_by_itsdangerous_and_compressed_as_it_would(pay
         assert body == stock_body
     else:  # short, and a few bytes shorter compressed: left as it is
         assert not body.startswith(".")
+
+
+@pytest.mark.parametrize(("accept", "json"), [
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),  # a browser
+    ("*/*", False),
+    ("", False),
+    ("application/json", True),
+    ("application/json, text/html;q=0.5", True),
+    ("text/html, application/json;q=0.5", False),
+    ("application/*;q=1, text/html;q=0.5", True),  # no "json" in it, still JSON first
+])
+def test_whether_a_client_wants_json_is_read_from_its_accept_header(app, accept, json):
+    from shop.errors import wants_json
+
+    with app.test_request_context("/store/burgerchina/cart", headers={"Accept": accept}):
+        assert wants_json() is json
