@@ -63,13 +63,26 @@ def held_pid() -> int:
     return held[2].dbapi_connection.info.backend_pid
 
 
+def burger_browser(app, committed):
+    """Burger China committed, and a browser with no session yet."""
+    store = committed.burger_store()
+    db.session.remove()
+    return store, app.test_client()
+
+
+def back_office_sets(store, assignment: str) -> None:
+    """What the back office does to the Cola: one change, committed."""
+    db.session.execute(text(f"UPDATE products SET {assignment} WHERE code = 'COLA'"  # noqa: S608
+                            " AND store_id = :store"), {"store": store.id})
+    db.session.commit()
+    db.session.remove()
+
+
 @pytest.mark.backends("postgresql")
 def test_store_page_reads_through_the_thread_connection_without_a_transaction(
         app, committed):
     # Given a store whose page is already rendered once in this process
-    committed.burger_store()
-    db.session.remove()
-    browser = app.test_client()
+    _store, browser = burger_browser(app, committed)
     assert browser.get("/store/burgerchina", headers=HTML).status_code == 200
     db.session.remove()  # as the request's own app context would at its end
     first = held_pid()
@@ -92,16 +105,11 @@ def test_store_page_reads_through_the_thread_connection_without_a_transaction(
 def test_read_connection_sees_the_next_commit_and_the_cart_add_refuses_a_sold_out_product(
         app, committed):
     # Given a shopper on the store page, read through the kept connection
-    store = committed.burger_store()
-    db.session.remove()
-    browser = app.test_client()
+    store, browser = burger_browser(app, committed)
     assert browser.get("/store/burgerchina", headers=HTML).status_code == 200
 
     # When the back office sells the Cola out and commits
-    db.session.execute(text("UPDATE products SET stock = 0 WHERE code = 'COLA' AND store_id"
-                            " = :store"), {"store": store.id})
-    db.session.commit()
-    db.session.remove()
+    back_office_sets(store, "stock = 0")
 
     # Then the very next cart add is refused, and the page shows it sold out
     added = browser.post("/store/burgerchina/cart", headers=HTML, data={
@@ -143,9 +151,7 @@ def test_a_lost_read_connection_is_opened_again(app, committed):
 def test_checkout_page_reads_its_cart_through_the_thread_connection_at_todays_price(
         app, committed):
     # Given a shopper with a Cola in the cart
-    store = committed.burger_store()
-    db.session.remove()
-    browser = app.test_client()
+    store, browser = burger_browser(app, committed)
     added = browser.post("/store/burgerchina/cart", headers={"Accept": "application/json"},
                          data={"code": "COLA", "qty": "2", "action": "add"})
     assert added.status_code == 200, added.get_json()
@@ -153,10 +159,7 @@ def test_checkout_page_reads_its_cart_through_the_thread_connection_at_todays_pr
     db.session.remove()
 
     # When the back office raises its price and commits
-    db.session.execute(text("UPDATE products SET price = 9000 WHERE code = 'COLA' AND store_id"
-                            " = :store"), {"store": store.id})
-    db.session.commit()
-    db.session.remove()
+    back_office_sets(store, "price = 9000")
 
     # Then the very next checkout page shows the new price (the store's new version read
     # by the session, and the cart with it, in one transaction)
