@@ -235,8 +235,19 @@ def _csrf_serializer(secret) -> SignedSerializer:
 
 def remember_admins(app: Flask, login_manager) -> None:
     """Flask-Login's remember-me cookie, its after-request hook run only when the session
-    asks for it (a sign-in or sign-out marks it "_remember"): 0.1 M instructions a request."""
+    asks for it (a sign-in or sign-out marks it "_remember"): 0.1 M instructions a request;
+    and its `current_user` in templates, loaded only where a template uses it."""
     login_manager.init_app(app)
+    # Templates get current_user as the proxy itself, looked up only by a template that
+    # uses it (the back office's), where Flask-Login's context processor loads the user for
+    # every page rendered (~20 us a storefront page).
+    from flask_login import current_user
+    from flask_login.utils import _user_context_processor
+
+    processors = app.template_context_processors[None]
+    if _user_context_processor in processors:
+        processors.remove(_user_context_processor)
+        app.jinja_env.globals["current_user"] = current_user
     update = login_manager._update_remember_cookie
     if app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
         return  # every response renews the cookie: Flask-Login's own hook stays

@@ -197,3 +197,13 @@ def test_an_idle_admins_json_call_ends_the_session_too(client, make_admin, moved
     # The back office's JSON API ends an idle session as its pages do
     assert client.get("/api/admin/orders").status_code == 401
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_back_office_names_who_is_signed_in_and_a_shop_page_does_not(
+        client, make_admin, burger):
+    user = make_admin("super_admin", name="Sari Admin")
+    sign_in(client, user)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Sari Admin · super_admin" in page
+    # The storefront, in the same browser, shows no admin
+    assert "Sari Admin" not in client.get("/store/burgerchina").get_data(as_text=True)
