@@ -32,12 +32,21 @@ class KeyedSigner(TimestampSigner):
 
 
 class SignedSerializer(URLSafeTimedSerializer):
-    """itsdangerous' URL-safe serializer, which tries zlib on short payloads too (a session
-    holding only its CSRF token, a CSRF token): below SHORT bytes of JSON zlib's own header
-    and checksum make it longer anyway, and each try sets up a compressor. The output is
-    what itsdangerous would write; longer payloads are compressed as before."""
+    """itsdangerous' URL-safe serializer with its signer kept, and no zlib for short
+    payloads (a session holding only its CSRF token, a CSRF token), which itsdangerous
+    tries: below SHORT bytes of JSON zlib's own header and checksum make them longer anyway,
+    and each try sets up a compressor. Longer payloads are compressed as before."""
 
     SHORT = 64
+
+    def make_signer(self, salt=None):
+        """The signer for this salt, made once (itsdangerous makes one for every dumps and
+        loads; a signer holds only its settings)."""
+        signers = self.__dict__.setdefault("_signers", {})
+        found = signers.get(salt)
+        if found is None:
+            found = signers[salt] = super().make_signer(salt)
+        return found
 
     def dump_payload(self, obj) -> bytes:
         json = Serializer.dump_payload(self, obj)
