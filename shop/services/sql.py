@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections import namedtuple
 from types import SimpleNamespace
 
@@ -251,6 +252,9 @@ class ReadConnections:
         connection = pooled.dbapi_connection
         connection.autocommit = True
         self._local.held = (engine, os.getpid(), pooled, connection.cursor())
+        # Closed with its thread, for servers that start one per request (the development
+        # server); gunicorn's threads live as long as their worker.
+        weakref.finalize(threading.current_thread(), _close_quietly, pooled)
         return connection, self._local.held[3]
 
     def close(self) -> None:
@@ -258,10 +262,14 @@ class ReadConnections:
         held = getattr(self._local, "held", None)
         self._local.held = None
         if held is not None and held[1] == os.getpid():
-            try:
-                held[2].close()
-            except Exception:  # noqa: S110 (already broken: nothing left to release)
-                pass
+            _close_quietly(held[2])
+
+
+def _close_quietly(pooled) -> None:
+    try:
+        pooled.close()
+    except Exception:  # noqa: S110 (already closed or broken: nothing left to release)
+        pass
 
 
 READS = ReadConnections()

@@ -4,7 +4,10 @@ connection instead of the session's (no transaction, no pooled connection checke
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
+import warnings
 from contextlib import contextmanager
 
 import pytest
@@ -172,3 +175,29 @@ def test_checkout_page_reads_its_cart_through_the_thread_connection_at_todays_pr
     assert page.status_code == 200 and "Rp 18.000" in page.get_data(as_text=True)
     assert [where for where, _sql in sent] == ["read connection"] * 2
     assert "products.code = ANY (" in sent[1][1]
+
+
+@pytest.mark.backends("postgresql")
+def test_a_threads_read_connection_is_closed_when_the_thread_ends(app, committed):
+    # Given a page served from a thread of its own, as the development server serves each
+    _store, browser = burger_browser(app, committed)
+    served: list[int] = []
+
+    def serve():
+        with app.app_context():
+            assert browser.get("/store/burgerchina", headers=HTML).status_code == 200
+            served.append(held_pid())
+
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        thread = threading.Thread(target=serve)
+        thread.start()
+        thread.join(10)
+        # When the thread is gone
+        del thread
+        gc.collect()
+    # Then so is its connection, closed (not dropped open with the thread, which warns)
+    assert not [w for w in warned if issubclass(w.category, ResourceWarning)]
+    alive = db.session.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                               {"pid": served[0]}).scalar()
+    assert alive == 0
