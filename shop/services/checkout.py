@@ -50,7 +50,12 @@ from .payments import PaymentInstructions, order_payment_instructions, payment_i
 from .phones import normalize_phone
 from .shipping_fees import ShippingQuote, quote_shipping
 from .sql import AnyOf
-from .transfer_codes import assign_unique_code, unique_code_statements, uses_unique_code
+from .transfer_codes import (
+    assign_unique_code,
+    code_of,
+    unique_code_statements,
+    uses_unique_code,
+)
 from .validation import (
     clean_cart,
     clean_courier,
@@ -356,7 +361,7 @@ def _write_order(
             store, req.channel, now, order_id=order_id, reserve=wanted,
             then=unique_code_statements(store, order_id, now=now, total=totals.total)
             if coded else None)
-        unique_code = after[1][0][0] if coded else None
+        unique_code = code_of(after) if coded else None
     else:
         reserve_stock(wanted, order_id=order_id)
         unique_code = assign_unique_code(store, order_id, now=now, total=totals.total) \

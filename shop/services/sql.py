@@ -51,11 +51,7 @@ class DriverQuery:
         holds itself (a comparison with a constant)."""
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self.statement.compile(dialect=dialect)
-            positions = tuple(compiled.positiontup) if compiled.positional else None
-            fixed = {name: value for name, value in compiled.params.items()
-                     if value is not None}
-            found = self._compiled[dialect.name] = (str(compiled), positions, fixed)
+            found = self._compiled[dialect.name] = compiled_sql(self.statement, dialect)[:3]
         return found
 
     def first(self, params: dict) -> tuple | None:
@@ -124,6 +120,19 @@ class DriverQuery:
             else params
 
 
+def compiled_sql(statement, dialect) -> tuple[str, tuple | None, dict, dict]:
+    """A statement compiled for the driver: its SQL, the order of its parameters (None: by
+    name), the values it holds itself (a comparison with a constant) and each parameter's
+    bind processor (None where the driver takes the value as it is)."""
+    compiled = statement.compile(dialect=dialect)
+    positions = tuple(compiled.positiontup) if compiled.positional else None
+    fixed = {name: value for name, value in compiled.params.items() if value is not None}
+    processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                  for name, bind in compiled.binds.items()}
+    return str(compiled), positions, fixed, processors
+
+
+#: run_pipelined's statements compiled, by statement and dialect.
 _BOUND: dict[tuple, tuple] = {}
 
 
@@ -142,13 +151,8 @@ def run_pipelined(connection, statements: list[tuple]) -> list[list[tuple] | Non
         key = (id(statement), dialect.name)
         found = _BOUND.get(key)
         if found is None or found[0] is not statement:
-            compiled = statement.compile(dialect=dialect)
-            processors = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                          for name, bind in compiled.binds.items()}
-            fixed = {name: value for name, value in compiled.params.items()
-                     if value is not None}  # the statement's own constants
-            found = _BOUND[key] = (statement, str(compiled), processors, fixed)
-        _statement, sql, processors, fixed = found
+            found = _BOUND[key] = (statement, *compiled_sql(statement, dialect))
+        _statement, sql, _positions, fixed, processors = found
         bound.append((sql, {name: (processors[name](value) if processors.get(name) else value)
                             for name, value in {**fixed, **params}.items()}))
     dbapi = connection.connection

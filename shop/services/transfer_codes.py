@@ -79,10 +79,16 @@ def uses_unique_code(store, payment_method: str | None) -> bool:
 def unique_code_statements(store, order_id: str, *, now: datetime,
                            total: Decimal) -> list[tuple]:
     """PostgreSQL: the statements of assign_unique_code, for a caller that sends them after
-    its own in one round trip (run_pipelined); the second one's row holds the code."""
+    its own in one round trip (run_pipelined); `code_of` reads the code from their rows."""
     return [(_LOCK, {"space": LOCK_SPACE, "store_id": store.id}),
             (_ASSIGN_PG, {"store_id": store.id, "order_id": order_id, "since": now - WINDOW,
                           "total": total})]
+
+
+def code_of(rows: list) -> int | None:
+    """The code given, from the rows of unique_code_statements (None: every code taken)."""
+    _locked, ((code,),) = rows
+    return code
 
 
 def assign_unique_code(store, order_id: str, *, now: datetime,
@@ -101,6 +107,5 @@ def assign_unique_code(store, order_id: str, *, now: datetime,
     # The lock and the search in one round trip: the server runs the search once it holds
     # the lock, with a snapshot taken then, so it sees every code committed before; the
     # checkouts waiting for the store's lock wait a round trip less each.
-    _locked, ((code,),) = run_pipelined(
-        connection, unique_code_statements(store, order_id, now=now, total=total))
-    return code
+    return code_of(run_pipelined(
+        connection, unique_code_statements(store, order_id, now=now, total=total)))
