@@ -16,7 +16,7 @@ def register_job_cli(app: Flask) -> None:
     def worker_command(queues: tuple[str, ...], burst: bool, name: str | None) -> None:
         """Run an RQ worker on QUEUES (default: high default legacy, in that order of
         priority), with the application's context."""
-        from rq import SimpleWorker
+        from .worker import Worker
 
         unknown = [q for q in queues if q not in QUEUES]
         if unknown:
@@ -26,10 +26,7 @@ def register_job_cli(app: Flask) -> None:
         if connection is None:
             raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in the web "
                                    "process right after each commit; no worker is needed.")
-        # SimpleWorker runs each job in this process (with the app imported once and its
-        # database connections kept): ~160 trivial jobs/s here against ~44 for RQ's forking
-        # Worker, which pays a fork and fresh connections per job.
-        worker = SimpleWorker(list(queues or QUEUES), connection=connection, name=name)
+        worker = Worker(list(queues or QUEUES), connection=connection, name=name)
         worker.work(burst=burst, with_scheduler=True)
 
     @app.cli.command("outbox-sweep")

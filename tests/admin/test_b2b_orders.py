@@ -395,14 +395,16 @@ def test_sync_needs_the_csrf_token(app, login_as, make):
 
 
 def run_legacy_worker(app, redis_client) -> None:
-    """An RQ SimpleWorker in this process, in burst mode, on the legacy queue."""
-    from rq import Queue, SimpleWorker
+    """Our RQ worker (a SimpleWorker) in this process, in burst mode, on the legacy queue."""
+    from rq import Queue
+
+    from shop.jobs.worker import Worker
 
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         with app.app_context():
-            SimpleWorker([Queue("legacy", connection=redis_client)],
-                         connection=redis_client).work(burst=True, logging_level="WARNING")
+            Worker([Queue("legacy", connection=redis_client)],
+                   connection=redis_client).work(burst=True, logging_level="WARNING")
     finally:
         for number, handler in handlers.items():
             signal.signal(number, handler)

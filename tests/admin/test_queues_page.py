@@ -67,14 +67,16 @@ def redis_app(tmp_path):
 
 
 def test_with_redis_it_shows_queues_failed_jobs_and_workers(redis_app):
-    from rq import Queue, SimpleWorker
+    from rq import Queue
+
+    from shop.jobs.worker import Worker
 
     _app, client, connection = redis_app
     default = Queue("default", connection=connection)
     failing = default.enqueue(explode, "HTTP 500", failure_ttl=600)
-    SimpleWorker([default], connection=connection).work(burst=True, max_jobs=1)
+    Worker([default], connection=connection).work(burst=True, max_jobs=1)
     default.enqueue(explode, "menunggu")  # still waiting: no worker runs it
-    idle = SimpleWorker([Queue("high", connection=connection)], connection=connection)
+    idle = Worker([Queue("high", connection=connection)], connection=connection)
     idle.register_birth()
     try:
         page = text(client.get(PAGE))

@@ -9,7 +9,7 @@
   it skip when TEST_REDIS_URL is unset).
 - `shop_app(**config)`: an application on the test database (the one of `app`) with these
   settings; `queued_app`: one on Redis whose WhatsApp goes to the gateway.
-- `work(app)` runs an RQ SimpleWorker in burst mode in this process; `start_worker(app)` runs
+- `work(app)` runs our RQ worker in burst mode in this process; `start_worker(app)` runs
   `flask --app wsgi worker --burst` in a subprocess with the app's settings as environment.
 
 Workers read committed data, so these tests use `committed`; the test's own reads go through
@@ -469,18 +469,17 @@ def scheduled_jobs(application) -> list:
 
 def work(application, queues: tuple[str, ...] = ("high", "default", "legacy"), *,
          scheduler: bool = False) -> None:
-    """Run an RQ SimpleWorker in burst mode here, in an application context of its own (so a
+    """Run our RQ worker in burst mode here, in an application context of its own (so a
     session of its own), until the queues are empty (with `scheduler`, after moving the jobs
     of RQ's schedule that are due to their queues, as `flask worker --burst` does); fail if
     a job failed."""
-    from rq import SimpleWorker
-
     from shop.jobs import redis_connection
+    from shop.jobs.worker import Worker
 
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         with application.app_context():
-            worker = SimpleWorker(list(queues), connection=redis_connection(application))
+            worker = Worker(list(queues), connection=redis_connection(application))
             worker.work(burst=True, logging_level="WARNING", with_scheduler=scheduler)
     finally:
         for number, handler in handlers.items():

@@ -7,11 +7,10 @@ import functools
 import threading
 import time
 
-from rq import SimpleWorker
-
 from shop import clock
 from shop.jobs import outbox_key, queue, redis_connection
 from shop.jobs import tasks as job_tasks
+from shop.jobs.worker import Worker
 from shop.services import notifications
 from shop.services.notifications import Message, queue_messages
 from shop.unit_of_work import commit
@@ -80,9 +79,9 @@ def lingering_app(shop_app, seconds: float):
 
 
 def run_worker(application, queues=("high", "default", "legacy")) -> None:
-    """A burst SimpleWorker here (signals want the main thread), until its queues are empty."""
+    """A burst worker here (signals want the main thread), until its queues are empty."""
     with application.app_context():
-        worker = SimpleWorker(list(queues), connection=redis_connection(application))
+        worker = Worker(list(queues), connection=redis_connection(application))
         worker.work(burst=True, logging_level="WARNING")
 
 

@@ -42,7 +42,7 @@ SHOP_PHONE = "628123456789"
 STOPPED_WORKER = """
 import pathlib, sys, time
 import shop.services.erp as erp
-from rq import SimpleWorker
+from shop.jobs.worker import Worker
 from shop.jobs import redis_connection
 from wsgi import app
 
@@ -52,7 +52,7 @@ def stop_before_the_bookkeeping(order, so_id):
 
 erp.finish_submission = stop_before_the_bookkeeping
 with app.app_context():
-    SimpleWorker(["legacy"], connection=redis_connection(app)).work(burst=True)
+    Worker(["legacy"], connection=redis_connection(app)).work(burst=True)
 """
 
 

@@ -351,10 +351,10 @@ def on_redis(app, committed):
 
 def test_on_redis_later_slots_wait_in_rqs_schedule_and_a_worker_sends_only_whats_due(
         app, on_redis):
-    from rq import SimpleWorker
     from rq.registry import ScheduledJobRegistry
 
     from shop.jobs import queue, redis_connection
+    from shop.jobs.worker import Worker
 
     make = on_redis
     store = make.store()
@@ -377,7 +377,7 @@ def test_on_redis_later_slots_wait_in_rqs_schedule_and_a_worker_sends_only_whats
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         with app.app_context():  # a session of its own, like a worker's
-            SimpleWorker([default], connection=redis_connection(app)).work(
+            Worker([default], connection=redis_connection(app)).work(
                 burst=True, logging_level="WARNING")
     finally:
         for number, handler in handlers.items():
