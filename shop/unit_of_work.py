@@ -98,14 +98,35 @@ def reads_only(view=None, *, methods=("GET", "HEAD"), by_driver=False):
         if by_driver:
             request.environ[READ_CONNECTION_OK] = True
             return view(*args, **kwargs)
-        session = db.session()
-        if not session.in_transaction():
-            bind = session.get_bind()
-            if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        statement_by_statement()
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def statement_by_statement() -> bool:
+    """On PostgreSQL, outside a transaction: the session's statements from here to its next
+    commit or rollback each commit on their own (autocommit), with no BEGIN and COMMIT round
+    trips around them. For work whose every write is one statement that must be durable at
+    once anyway (a delivery's claim and outcome). Returns whether it did; a session already
+    in a transaction (a test's), bound to a connection or on SQLite is left as it is."""
+    session = db.session()
+    if session.in_transaction():
+        return False
+    bind = session.get_bind()
+    if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return True
+    return False
+
+
+def autocommitting() -> bool:
+    """Whether the session's statements autocommit now (statement_by_statement)."""
+    if not db.session.registry.has():
+        return False
+    session = db.session()
+    return session.in_transaction() and session.connection().get_execution_options().get(
+        "isolation_level") == "AUTOCOMMIT"
 
 
 def init_unit_of_work(app=None) -> None:

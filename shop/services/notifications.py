@@ -29,8 +29,9 @@ from ..models import (
     NotificationStatus,
     Order,
 )
-from ..unit_of_work import commit, on_commit
+from ..unit_of_work import autocommitting, commit, on_commit, statement_by_statement
 from . import message_templates, outbox_sql, providers
+from .sql import execute_by_driver
 
 log = logging.getLogger(__name__)
 NOTIFICATIONS = Notification.__table__
@@ -38,6 +39,8 @@ NOTIFICATION_INSERT = insert(NOTIFICATIONS).returning(NOTIFICATIONS.c.id)
 #: Templates a stranger can make the store send (anyone can order with any number): at most
 #: NOTIFY_CONFIRMATIONS_PER_HOUR of them per store and recipient.
 LIMITED_TEMPLATES = frozenset({"order_confirmation"})
+#: The hour NOTIFY_CONFIRMATIONS_PER_HOUR counts.
+CONFIRMATIONS_WINDOW = timedelta(hours=1)
 #: What rendering a template can raise on a row's real values even though it rendered on the
 #: sample when it was saved (a method called on an empty field): the row fails, the job goes on.
 RENDER_ERRORS = (LookupError, ValueError, TypeError, ArithmeticError, TemplateError)
@@ -163,10 +166,17 @@ def deliver(ids: Sequence[int | str]) -> dict[str, int]:
     suppressed."""
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
     reads = Reads()
+    # Every write here is one statement committed at once (the claim, each row's outcome):
+    # on PostgreSQL they autocommit, with no BEGIN and COMMIT around each.
+    statement_by_statement()
     rows = claim_rows(ids)
-    reads.prefetch_templates(rows)
+    statement_by_statement()  # again after the claim's commit
+    reads.prefetch(rows)
     for row in rows:
+        statement_by_statement()  # again after a commit (a retry's)
         counts[_deliver_one(row, reads)] += 1
+    if autocommitting():
+        commit()  # ends the autocommit (and runs what was left for after a commit)
     return counts
 
 
@@ -177,6 +187,55 @@ class Reads:
     def __init__(self):
         self.templates: dict[tuple[str, str], tuple[str, str]] = {}
         self.orders: dict[str, tuple | None] = {}
+        #: For the rows that count their earlier ones (LIMITED_TEMPLATES): those earlier
+        #: rows, read once for the round (None: not read, each row asks the database).
+        self.earlier: list | None = None
+        #: The ids of the rows suppressed since `earlier` was read.
+        self.suppressed: set[int] = set()
+
+    def prefetch(self, rows) -> None:
+        """What the rows of a round need, in one query each: the templates, the orders
+        and the rows the limited ones count."""
+        self.prefetch_templates(rows)
+        self.prefetch_orders(rows)
+        self.prefetch_earlier(rows)
+
+    def prefetch_orders(self, rows) -> None:
+        """The orders (with their stores) the rows are about."""
+        wanted = {row.order_id for row in rows if row.order_id and row.order_id not in
+                  self.orders and getattr(message_templates.SPECS.get(row.template),
+                                          "about_order", False)}
+        wanted = {order_id for order_id in wanted if db.session.identity_map.get(
+            db.session.identity_key(Order, order_id)) is None}  # order() has those
+        if not wanted:
+            return
+        found = {order.id: (order, store) for order, store in db.session.execute(
+            outbox_sql.ORDERS_WITH_STORES, {"order_ids": sorted(wanted)})}
+        for order_id in wanted:
+            self.orders[order_id] = found.get(order_id)
+
+    def prefetch_earlier(self, rows) -> None:
+        """The earlier rows that the rows of LIMITED_TEMPLATES count (suppression_reason),
+        every candidate of the round's rows at once."""
+        limited = [row for row in rows if row.template in LIMITED_TEMPLATES]
+        if not limited or current_app.config["NOTIFY_CONFIRMATIONS_PER_HOUR"] <= 0:
+            return
+        self.earlier = db.session.execute(outbox_sql.EARLIER_CANDIDATES, {
+            "recipients": sorted({row.recipient for row in limited}),
+            "templates": sorted({row.template for row in limited}),
+            "before": max(row.id for row in limited),
+            "since": min(row.created_at for row in limited) - CONFIRMATIONS_WINDOW}).all()
+
+    def earlier_count(self, row) -> int | None:
+        """How many rows EARLIER counts for this row, from the round's read (None: not
+        read). Rows suppressed since that read are not counted, as the database would not."""
+        if self.earlier is None:
+            return None
+        since = row.created_at - CONFIRMATIONS_WINDOW
+        return sum(1 for e in self.earlier
+                   if e.id < row.id and e.recipient == row.recipient
+                   and e.store_id == row.store_id and e.template == row.template
+                   and e.created_at > since and e.id not in self.suppressed)
 
     def prefetch_templates(self, rows) -> None:
         """The texts of every template these rows are rendered with, in one query."""
@@ -254,9 +313,10 @@ def claim_rows(ids: Sequence[int | str], now: datetime | None = None) -> list:
 
 def _deliver_one(row, reads: Reads) -> str:
     config = current_app.config
-    reason = suppression_reason(row, config)
+    reason = suppression_reason(row, config, reads)
     if reason:
         _finish(row, status=NotificationStatus.SUPPRESSED, last_error=reason)
+        reads.suppressed.add(row.id)
         return "suppressed"
     try:
         subject, body = render_notification(row, reads)
@@ -307,12 +367,12 @@ def _finish(row, *, commit_now: bool = True, **values) -> bool:
     names = tuple(sorted(values))
     params = {f"v_{name}": (v.value if isinstance(v, NotificationStatus) else v)
               for name, v in values.items()}
-    done = db.session.execute(outbox_sql.finish_statement(names), {
-        **params, "row_id": row.id, "row_claimed_at": row.claimed_at}).rowcount == 1
+    done = execute_by_driver(outbox_sql.finish_statement(names), {
+        **params, "row_id": row.id, "row_claimed_at": row.claimed_at}) == 1
     loaded = db.session.identity_map.get(db.session.identity_key(Notification, row.id))
     if loaded is not None:  # the session's copy (inline, in a request) reads it again
         db.session.expire(loaded)
-    if commit_now:
+    if commit_now and not autocommitting():  # else it is committed already
         commit()
     return done
 
@@ -328,7 +388,7 @@ def _without_secrets(row, values: dict) -> dict:
     return {**values, "data": data, **({"body": body} if "body" in values else {})}
 
 
-def suppression_reason(row: Notification, config) -> str | None:
+def suppression_reason(row: Notification, config, reads: Reads | None = None) -> str | None:
     """Why this message is held back, if it is: a login code past its minutes (no use to
     anyone any more), or the store already wrote this recipient
     NOTIFY_CONFIRMATIONS_PER_HOUR confirmations in the hour before it (decided by the rows
@@ -341,10 +401,13 @@ def suppression_reason(row: Notification, config) -> str | None:
     limit = config["NOTIFY_CONFIRMATIONS_PER_HOUR"]
     if row.template not in LIMITED_TEMPLATES or limit <= 0:
         return None
-    earlier = db.session.scalar(
-        outbox_sql.EARLIER if row.store_id is not None else outbox_sql.EARLIER_WITHOUT_STORE,
-        {"recipient": row.recipient, "store_id": row.store_id, "template": row.template,
-         "row_id": row.id, "since": row.created_at - timedelta(hours=1)})
+    earlier = reads.earlier_count(row) if reads is not None else None
+    if earlier is None:
+        earlier = db.session.scalar(
+            outbox_sql.EARLIER if row.store_id is not None
+            else outbox_sql.EARLIER_WITHOUT_STORE,
+            {"recipient": row.recipient, "store_id": row.store_id, "template": row.template,
+             "row_id": row.id, "since": row.created_at - CONFIRMATIONS_WINDOW})
     if earlier >= limit:
         return (f"more than {limit} confirmations in an hour from this store to this "
                 "recipient: held back (anyone can order with any number)")

@@ -62,3 +62,15 @@ EDITED_TEMPLATES = (
 #: An order with its store (what a message about it is rendered from).
 ORDER_WITH_STORE = (select(Order, Store).join(Store, Store.id == Order.store_id)
                     .where(Order.id == bindparam("order_id")))
+#: The orders of a round's messages, each with its store.
+ORDERS_WITH_STORES = (select(Order, Store).join(Store, Store.id == Order.store_id)
+                      .where(Order.id.in_(bindparam("order_ids", expanding=True))))
+#: What EARLIER counts, for a round's rows at once: the not suppressed rows of these
+#: templates to these recipients written since `since` and before `before` (counted per row
+#: in Python, so that a row suppressed earlier in the round is not counted).
+EARLIER_CANDIDATES = (
+    select(_C.id, _C.recipient, _C.store_id, _C.template, _C.created_at)
+    .where(_C.recipient.in_(bindparam("recipients", expanding=True)),
+           _C.template.in_(bindparam("templates", expanding=True)),
+           _C.id < bindparam("before"), _C.created_at > bindparam("since"),
+           _C.status != NotificationStatus.SUPPRESSED.value))

@@ -146,15 +146,7 @@ def run_pipelined(connection, statements: list[tuple]) -> list[list[tuple] | Non
     nothing: the pipeline's own work costs what the round trip saved; its use is where
     the statements hold locks others wait for.)"""
     dialect = connection.dialect
-    bound = []
-    for statement, params in statements:
-        key = (id(statement), dialect.name)
-        found = _BOUND.get(key)
-        if found is None or found[0] is not statement:
-            found = _BOUND[key] = (statement, *compiled_sql(statement, dialect))
-        _statement, sql, _positions, fixed, processors = found
-        bound.append((sql, {name: (processors[name](value) if processors.get(name) else value)
-                            for name, value in {**fixed, **params}.items()}))
+    bound = [_bound(statement, params, dialect) for statement, params in statements]
     dbapi = connection.connection
     cursors, sql, args = [], None, None
     try:
@@ -171,6 +163,40 @@ def run_pipelined(connection, statements: list[tuple]) -> list[list[tuple] | Non
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def _bound(statement, params: dict, dialect) -> tuple[str, dict | tuple]:
+    """The statement's SQL for the dialect and its parameters as the driver takes them,
+    bound as SQLAlchemy binds them (an enum's value, JSON as text)."""
+    key = (id(statement), dialect.name)
+    found = _BOUND.get(key)
+    if found is None or found[0] is not statement:
+        found = _BOUND[key] = (statement, *compiled_sql(statement, dialect))
+    _statement, sql, positions, fixed, processors = found
+    args = {name: (processors[name](value) if processors.get(name) else value)
+            for name, value in {**fixed, **params}.items()}
+    return sql, tuple(args[name] for name in positions) if positions is not None else args
+
+
+def execute_by_driver(statement, params: dict) -> int:
+    """A write (UPDATE, DELETE) run by the driver on the session's connection, in its
+    transaction: its SQL compiled once, its values bound as SQLAlchemy binds them. Returns
+    the rows it changed. For a statement a job sends once per message: SQLAlchemy's
+    execution costs twice what the driver's does. A driver error is raised as SQLAlchemy
+    raises it."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    sql, args = _bound(statement, params, dialect)
+    cursor = connection.connection.cursor()
+    try:
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, args,
+                                                  SimpleNamespace(), False)
+        cursor.execute(sql, args)
+        return cursor.rowcount
+    except dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(sql, args, error, dialect.loaded_dbapi.Error) from error
+    finally:
+        cursor.close()
 
 
 class AnyOf:
