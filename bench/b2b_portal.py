@@ -7,22 +7,22 @@ PostgreSQL with Redis, loaded from loopback.
     pip install py-spy && python bench/b2b_portal.py --seconds 10 --py-spy
 
 One run: rebuild the bench database (its public schema dropped; `flask --app wsgi db upgrade`,
-so the trigram index of the part search exists), add the distributor of seed 004 with
---shops dealer shops (TK001.., phones 6281xxxxxxxx) and --parts parts (varied names of
-parts, motorcycle models and part numbers, categories OIL and SPARE_PART, the ERP's stock on
-most, some 0) in one COPY, then ANALYZE. Flush Redis db 12, serve bench/gateway.py's stand-in
-WhatsApp gateway, start one RQ worker and gunicorn (the README's production command: gthread,
-4 workers x 2 threads, RATELIMIT_ENABLED=false) with REDIS_URL and WHATSAPP_PROVIDER=http at
-the gateway. Every dealer logs in once through the real OTP flow: POST /api/auth/request-otp,
-the worker sends the code to the gateway, the code is read there from the message and traded
-for a bearer token with POST /api/auth/verify-otp. Then --browsers dealers browse (search,
-product page, sometimes the stock) while --buyers dealers fill their carts and check out,
-all at once, for --seconds or --max-requests, once per --think: dealers who wait about a
-second after each answer (people), then dealers who never wait (what the server can do).
-Printed per phase and endpoint: requests/s, p50, p99, max, errors; orders/s; the search's
-p99 against the 50 ms goal; CPU per request; after the load the statements of one call of
-each endpoint and EXPLAIN ANALYZE of the search's; the database checked against what the
-clients saw. Timings are never asserted: exit 1 only when a check fails. Results, logs and
+so the trigram index of the part search exists), add the distributor of seed 004 with --shops
+dealer shops (TK001.., phones 6281xxxxxxxx) and --parts parts (varied names of parts,
+motorcycle models and part numbers, categories OIL and SPARE_PART, the ERP's stock on most,
+some 0) in one COPY, then ANALYZE. Flush Redis db 12, serve bench/gateway.py's stand-in
+WhatsApp gateway, start one RQ worker and gunicorn (the README's production command: its
+balanced gthread worker, 4 x 2 threads, RATELIMIT_ENABLED=false) with REDIS_URL and
+WHATSAPP_PROVIDER=http at the gateway. Every dealer logs in once through the real OTP flow:
+POST /api/auth/request-otp, the worker sends the code to the gateway, the code is read there
+from the message and traded for a bearer token with POST /api/auth/verify-otp. Then --browsers
+dealers browse (search, product page, sometimes the stock) while --buyers dealers fill their
+carts and check out, all at once, for --seconds or --max-requests, once per --think: dealers
+who wait about a second after each answer (people), then dealers who never wait (what the
+server can do). Printed per phase and endpoint: requests/s, p50, p99, max, errors; orders/s;
+the search's p99 against the 50 ms goal; CPU per request; after the load the statements of one
+call of each endpoint and EXPLAIN ANALYZE of the search's; the database checked against what
+the clients saw. Timings are never asserted: exit 1 only when a check fails. Results, logs and
 py-spy profiles go to bench/results/b2b-portal-<UTC time>/.
 """
 
@@ -1062,11 +1062,11 @@ def run(args, run_dir: Path) -> dict:
     try:
         pool = nt.Workers(ctx, args.rq_workers, burst=False, label="b2b")
         pool.wait_registered()
-        server = ct.Gunicorn(args.database_url, "gthread", args.workers, args.threads,
+        server = ct.Gunicorn(args.database_url, "balanced", args.workers, args.threads,
                              run_dir / "gunicorn.log")
         server.env = nt.app_env(ctx, redis=True)
         server.start()
-        print(f"gunicorn -k gthread -w {args.workers} --threads {args.threads} on port "
+        print(f"gunicorn (balanced gthread) -w {args.workers} --threads {args.threads} on port "
               f"{server.port}, {args.rq_workers} RQ worker(s), gateway on {gateway.port}; "
               f"logging in {len(dealers)} dealers by WhatsApp OTP ...", flush=True)
         result["login"] = log_in(args, dealers, server.port, gateway)
@@ -1162,7 +1162,7 @@ def report_phase(args, phase: dict) -> None:
     think = (f"each dealer waits {phase['think_s'] * 0.5:g}-{phase['think_s'] * 1.5:g} s "
              "after every answer" if phase["think_s"] else "no wait between requests")
     print(f"\n-- load, {phase['label']}: {args.browsers} browsing + {args.buyers} checking "
-          f"out ({think}), gunicorn gthread {args.workers}x{args.threads}: "
+          f"out ({think}), gunicorn {args.workers}x{args.threads}: "
           f"{load['requests']} requests in {load['elapsed_s']} s ({load['per_second']}/s), "
           f"stopped by {load['stopped_by']} --")
     print(f"  {'endpoint':16s} {'requests':>8s} {'req/s':>7s} {'p50 ms':>7s} "

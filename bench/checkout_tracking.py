@@ -186,6 +186,12 @@ def no_control_socket() -> list[str]:
     return ["--no-control-socket"] if "--no-control-socket" in done.stdout else []
 
 
+#: Worker classes by the benchmarks' short names: "balanced" is the README's production
+#: worker (gthread taking connections only while a thread is free, shop/gunicorn_worker.py);
+#: "gthread" is gunicorn's own, for the reference apps and older trees.
+WORKER_CLASSES = {"balanced": "shop.gunicorn_worker.BalancedThreadWorker"}
+
+
 class Gunicorn:
     """gunicorn in its own process group, always stopped by stop()."""
 
@@ -193,7 +199,8 @@ class Gunicorn:
         self.port = free_port()
         self.log_path = log
         self.cmd = [
-            sys.executable, "-m", "gunicorn", "--worker-class", worker_class,
+            sys.executable, "-m", "gunicorn",
+            "--worker-class", WORKER_CLASSES.get(worker_class, worker_class),
             "--workers", str(workers), "--threads", str(threads if worker_class != "sync" else 1),
             "--bind", f"{HOST}:{self.port}", "--backlog", "2048", "--timeout", "60",
             "--graceful-timeout", "5", "--keep-alive", "5", *no_control_socket(), "wsgi:app",
@@ -878,12 +885,12 @@ def parse_args(argv=None):
                    help="count bound of each phase (and of the reference)")
     p.add_argument("--warmup", type=int, default=64,
                    help="requests sent before each phase, not measured (0: none)")
-    p.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"],
-                   help="gunicorn worker class")
+    p.add_argument("--worker-class", default="balanced", choices=["balanced", "gthread", "sync"],
+                   help="gunicorn worker class (balanced: the production one, a gthread)")
     p.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     p.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     p.add_argument("--compare", action="store_true",
-                   help="run sync and gthread (same --workers) and print them side by side")
+                   help="run sync, gthread and balanced (same --workers) side by side")
     p.add_argument("--reference", action="store_true",
                    help="also measure the plain-SQL checkout transaction in this run")
     p.add_argument("--reference-only", action="store_true",
@@ -977,7 +984,8 @@ def main(argv=None) -> int:
         configs = []
     elif args.compare:
         configs = [("sync", "sync", args.workers, 1),
-                   ("gthread", "gthread", args.workers, args.threads)]
+                   ("gthread", "gthread", args.workers, args.threads),
+                   ("balanced", "balanced", args.workers, args.threads)]
     else:
         configs = [(args.worker_class, args.worker_class, args.workers, args.threads)]
     sql_counts: dict = {}

@@ -577,7 +577,7 @@ def checkout_phase(ctx, *, redis: bool, phone_offset: int) -> dict:
     args, ct_args = ctx.args, ctx.ct_args
     url = args.database_url
     label = "checkout-redis" if redis else "checkout-embedded"
-    print(f"\n== {label}: gunicorn gthread {args.gunicorn_workers}x{args.threads}, "
+    print(f"\n== {label}: gunicorn {args.gunicorn_workers}x{args.threads}, "
           f"{args.clients} clients, {args.seconds:g} s"
           + (f", {args.checkout_workers} RQ worker(s), http provider" if redis
              else ", no Redis, log provider") + " ==", flush=True)
@@ -592,7 +592,7 @@ def checkout_phase(ctx, *, redis: bool, phone_offset: int) -> dict:
         if redis:
             pool = Workers(ctx, args.checkout_workers, burst=False, label=label)
             pool.wait_registered()
-        server = ct.Gunicorn(url, "gthread", args.gunicorn_workers, args.threads,
+        server = ct.Gunicorn(url, "balanced", args.gunicorn_workers, args.threads,
                              ctx.run_dir / f"gunicorn-{label}.log")
         server.env = app_env(ctx, redis=redis)
         server.start()

@@ -1,13 +1,13 @@
 """The shopper's whole path (issue 16, item 2): our storefront's HTML forms against the
 django-oscar peer's guest checkout, in one run, one server loaded at a time.
 
-Ours: gunicorn (gthread 4 x 2, `RATELIMIT_ENABLED=false`) on a fresh `shop_bench_path`
-(`benchdb.prepare`: seed-demo's burgerchina plus the big-stock BENCH-A/B/C), as in production:
-REDIS_URL (db 10, flushed) and `--rq-workers` RQ workers beside it sending the order's
-messages (log provider); `--embedded`: no Redis, sent inside the checkout's request. `--shoppers`
-guests, back to back until `--seconds` pass (flows already started finish), each a new
-browser without JavaScript: its own keep-alive connection and cookie jar, redirects followed,
-every answer checked:
+Ours: gunicorn (the production worker, a gthread, 4 x 2, `RATELIMIT_ENABLED=false`) on a fresh
+`shop_bench_path` (`benchdb.prepare`: seed-demo's burgerchina plus the big-stock BENCH-A/B/C),
+as in production: REDIS_URL (db 10, flushed) and `--rq-workers` RQ workers beside it sending
+the order's messages (log provider); `--embedded`: no Redis, sent inside the checkout's
+request. `--shoppers` guests, back to back until `--seconds` pass (flows already started
+finish), each a new browser without JavaScript: its own keep-alive connection and cookie jar,
+redirects followed, every answer checked:
 
     GET  /store/burgerchina                 the add-to-cart forms (csrf_token, code, qty, next)
     POST /store/burgerchina/cart  (x2)      -> 303 -> GET the store page (cart count, flash)
@@ -439,7 +439,7 @@ def round_ours(args, seeded: benchdb.Seeded, run_dir: Path, phones: itertools.co
     """Start the RQ workers (production) and gunicorn, warm up, the measured path, the
     outbox's drain, the one-shopper flows, the store page alone; stop them."""
     url = args.database_url
-    server = ct.Gunicorn(url, "gthread", args.workers, args.threads, run_dir / "gunicorn.log")
+    server = ct.Gunicorn(url, "balanced", args.workers, args.threads, run_dir / "gunicorn.log")
     meter = None
     try:
         server.env = delivery.start(url, f"path-{n}")

@@ -296,7 +296,7 @@ def main(argv=None) -> int:
         from shop.extensions import db
 
         db.engine.dispose()
-    servers = {"now": ct.Gunicorn(args.database_url, "gthread", args.workers, args.threads,
+    servers = {"now": ct.Gunicorn(args.database_url, "balanced", args.workers, args.threads,
                                   run_dir / "gunicorn.log")}
     if not args.no_before:
         before = ct.Gunicorn(args.database_url, "gthread", args.workers, args.threads,

@@ -4,17 +4,18 @@
     python bench/tracking_page.py --seconds 8 --rounds 3
 
 Issue 16's goal for GET /track/<order id>: at 32 clients, at least 1.0x the pages/s of the
-reference (`reference_app.py`: one SELECT joined with the store, a small Jinja page), with
-p99 < 100 ms, both under gunicorn gthread 4 workers x 2 threads on PostgreSQL (rate limits
-off). Rebuilds the bench database (created if missing, `public` schema dropped), places
-`--orders` orders through the app's JSON checkout under gunicorn, starts the reference on
-another loopback port against the same database, then alternates the two (ABBA: reference and
-app, app and reference, ...) for `--rounds` rounds: per window a warm-up on fresh connections,
-a ramp-up, then `--seconds` bounded by `--max-requests`, the same random order ids on both
-sides. Prints pages/s, p50/p90/p99, CPU per page (gunicorn's processes and PostgreSQL's
-backends, from /proc), the app/reference ratio per round and overall, and the goal line.
-A benchmark, not a test: exits 1 only when an answer check fails (a page not a 200 holding
-its order's number, an unknown id not a 404, a failed checkout, a connection error).
+reference (`reference_app.py`: one SELECT joined with the store, a small Jinja page), with p99
+< 100 ms, both under gunicorn with 4 workers x 2 threads on PostgreSQL (rate limits off; the
+app with the README's worker, shop/gunicorn_worker.py, the reference with gunicorn's gthread).
+Rebuilds the bench database (created if missing, `public` schema dropped), places `--orders`
+orders through the app's JSON checkout under gunicorn, starts the reference on another loopback
+port against the same database, then alternates the two (ABBA: reference and app, app and
+reference, ...) for `--rounds` rounds: per window a warm-up on fresh connections, a ramp-up,
+then `--seconds` bounded by `--max-requests`, the same random order ids on both sides. Prints
+pages/s, p50/p90/p99, CPU per page (gunicorn's processes and PostgreSQL's backends, from
+/proc), the app/reference ratio per round and overall, and the goal line. A benchmark, not a
+test: exits 1 only when an answer check fails (a page not a 200 holding its order's number, an
+unknown id not a 404, a failed checkout, a connection error).
 """
 
 from __future__ import annotations
@@ -154,7 +155,7 @@ def answer_checks(setup: dict, orders: list, windows: list[dict]) -> list[tuple]
 
 
 def report(windows: list[dict], overall: dict, ratio: dict, sizes: dict, args) -> None:
-    print(f"\n-- tracking page vs Flask + Jinja one-row read: {args.clients} clients, gthread "
+    print(f"\n-- tracking page vs Flask + Jinja one-row read: {args.clients} clients, gunicorn "
           f"{args.workers}x{args.threads}, {args.rounds} rounds x {args.seconds} s --")
     print(f"{'round':<8}{'side':<11}{'pages/s':>8}{'p50':>7}{'p90':>7}{'p99':>7}{'max':>7}"
           f"{'app ms':>8}{'pg ms':>7}{'client':>7}{'busy %':>7}")
@@ -225,7 +226,7 @@ def serve(args, run_dir: Path) -> dict:
     servers: dict[str, ct.Gunicorn] = {}
     meters: dict[str, procstats.CpuMeter] = {}
     try:
-        servers["app"] = ct.Gunicorn(url, "gthread", args.workers, args.threads,
+        servers["app"] = ct.Gunicorn(url, "balanced", args.workers, args.threads,
                                      run_dir / "gunicorn-app.log")
         servers["app"].env = app_env(url)
         servers["app"].start()

@@ -10,15 +10,15 @@ One run: rebuild the bench database (bench/benchdb.py: migrate, seed-demo's burg
 WhatsApp number the messages are sent to), give the store two admin numbers, add seed 001's
 server packages BRONZE..DIAMOND billed monthly, --customers customers with
 --orders-per-customer orders each (bench/admin_pages.py's set-based SQL), flush Redis db 11,
-start bench/gateway.py, --rq-workers workers (bench/notifications.py's Workers) and gunicorn
-as the README's production command (gthread 4 x 2, RATELIMIT_ENABLED=false, REDIS_URL,
-WHATSAPP_WEBHOOK_TOKEN, WHATSAPP_PROVIDER=http at the gateway; all on 127.0.0.1). Then
---warmup messages (checked, not measured) and --rate messages/s for --seconds (open loop,
+start bench/gateway.py, --rq-workers workers (bench/notifications.py's Workers) and gunicorn as
+the README's production command (its balanced gthread worker, 4 x 2, RATELIMIT_ENABLED=false,
+REDIS_URL, WHATSAPP_WEBHOOK_TOKEN, WHATSAPP_PROVIDER=http at the gateway; all on 127.0.0.1).
+Then --warmup messages (checked, not measured) and --rate messages/s for --seconds (open loop,
 bench/loadgen.py's run_open_loop, bounded by --max-messages), each with a unique id from many
 senders: customers' !katalog, !harga, !order-status of their own order (or an unknown one),
-!my-orders, !bantuan, !order <package> <months> (some with a month count out of range),
-admins' !orders and !pending-orders, plain text (no reply), and --redeliver-fraction of ids
-already answered sent again (they must queue nothing). The workers then drain the outbox.
+!my-orders, !bantuan, !order <package> <months> (some with a month count out of range), admins'
+!orders and !pending-orders, plain text (no reply), and --redeliver-fraction of ids already
+answered sent again (they must queue nothing). The workers then drain the outbox.
 
 "Webhook to outbox row": the replies are inserted and committed inside the request, so the
 answer's arrival is an upper bound of the time until the rows are visible (printed as
@@ -343,13 +343,13 @@ def run(args, run_dir: Path) -> dict:
         ctx.gateway = nt.GatewayProcess(run_dir / "gateway.log")
         pool = nt.Workers(ctx, args.rq_workers, burst=False, label="webhook")
         pool.wait_registered()
-        server = ct.Gunicorn(args.database_url, "gthread", args.workers, args.threads,
+        server = ct.Gunicorn(args.database_url, "balanced", args.workers, args.threads,
                              run_dir / "gunicorn.log")
         server.env = nt.app_env(ctx, redis=True) | {"WHATSAPP_WEBHOOK_TOKEN": WEBHOOK_TOKEN}
         server.env.pop("WHATSAPP_APP_SECRET", None)
         server.start()
         workload = Workload(args, world, server.port)
-        print(f"gunicorn -k gthread -w {args.workers} --threads {args.threads} on port "
+        print(f"gunicorn (balanced gthread) -w {args.workers} --threads {args.threads} on port "
               f"{server.port}, {args.rq_workers} RQ worker(s), gateway on "
               f"{ctx.gateway.port}; {args.warmup} warm-up messages, then {args.rate:g}/s for "
               f"{args.seconds:g} s ...", flush=True)

@@ -29,9 +29,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app, tmp_path, workers: int = 3, **settings):
-    """The app under gunicorn (sync workers, so each serves one request at a time) on the
-    test database and TEST_REDIS_URL, with `settings` as environment; yields (url, log).
+def gunicorn(app, tmp_path, workers: int = 3, worker_class: str = "sync", threads: int = 1,
+             **settings):
+    """The app under gunicorn (sync workers unless told otherwise, so each serves one
+    request at a time) on the test database and TEST_REDIS_URL, with `settings` as
+    environment; yields (url, log).
     The access log has a line per request: the worker's pid, the status and the request's
     X-Probe header."""
     redis_url = os.environ.get("TEST_REDIS_URL")
@@ -48,8 +50,8 @@ def gunicorn(app, tmp_path, workers: int = 3, **settings):
            "PUBLIC_BASE_URL": "https://shop.test", **settings}
     env.pop("SHOP_ENV", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b",
-         f"127.0.0.1:{port}", "--access-logfile", str(log),
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", worker_class,
+         "--threads", str(threads), "-b", f"127.0.0.1:{port}", "--access-logfile", str(log),
          "--access-logformat", "%(p)s %(s)s %({x-probe}i)s", "wsgi:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
