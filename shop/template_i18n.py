@@ -54,12 +54,28 @@ def gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
+#: The templates' translated texts per language, as `_()` returns them (marked safe) with
+#: whether they need `%` formatting: a page asks for the same few dozen texts on every
+#: request. Bounded: cleared when it holds MAX_TEXTS of one language.
+_TEXTS: dict[object, dict[str, tuple[Markup, bool]]] = {}
+MAX_TEXTS = 4096
+
+
 def template_gettext(string: str, **variables) -> Markup:
     catalog = _catalog()
-    text = catalog.ugettext(string) if catalog is not None else string
-    if not variables and "%" not in text:
-        return Markup(text)  # noqa: S704 (a translation of the template's own text)
-    return Markup(text) % variables  # noqa: S704
+    texts = _TEXTS.get(id(catalog))
+    if texts is None:
+        texts = _TEXTS[id(catalog)] = {}
+    found = texts.get(string)
+    if found is None:
+        text = catalog.ugettext(string) if catalog is not None else string
+        if len(texts) >= MAX_TEXTS:
+            texts.clear()
+        # A translation of the template's own text.
+        found = texts[string] = (Markup(text), "%" in text)  # noqa: S704
+    if not variables and not found[1]:
+        return found[0]
+    return found[0] % variables
 
 
 def template_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:

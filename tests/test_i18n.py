@@ -51,3 +51,35 @@ def test_compiled_catalog_matches_its_source():
     with open(CATALOG / "messages.mo", "rb") as f:
         compiled = {m.id: m.string for m in read_mo(f) if m.id}
     assert compiled == source
+
+
+def test_the_templates_texts_kept_per_language_answer_as_the_catalog_does(app):
+    """`_()` keeps each language's texts: the same answer on the second call, each language
+    its own, `%` formatting with and without values, and the kept set bounded."""
+    from flask_babel import force_locale
+    from markupsafe import Markup
+
+    from shop import template_i18n
+    from shop.template_i18n import template_gettext as _
+
+    with app.test_request_context("/"):
+        for _round in range(2):  # the first call reads the catalog, the second the kept text
+            with force_locale("en"):
+                assert _("Lacak Pesanan") == "Track order"
+                assert isinstance(_("Lacak Pesanan"), Markup)
+                assert _("Sisa %(n)s", n="<3>") == "&lt;3&gt; left"
+                assert _("100%% halal") == "100% halal"
+            with force_locale("id"):
+                assert _("Lacak Pesanan") == "Lacak Pesanan"
+                assert _("Sisa %(n)s", n=3) == "Sisa 3"
+                assert _("100%% halal") == "100% halal"
+        saved = template_i18n.MAX_TEXTS
+        template_i18n.MAX_TEXTS = 3
+        try:
+            with force_locale("en"):
+                for n in range(10):
+                    assert _(f"teks {n}") == f"teks {n}"
+                assert len(template_i18n._TEXTS[id(template_i18n._catalog())]) <= 3
+                assert _("Lacak Pesanan") == "Track order"
+        finally:
+            template_i18n.MAX_TEXTS = saved
