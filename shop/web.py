@@ -9,6 +9,7 @@ import secrets
 import time
 from contextlib import contextmanager
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel import Locale, dates
@@ -89,6 +90,43 @@ def csrf_stand_in():
         g.pop(name, None)
         if saved is not None:
             setattr(g, name, saved)
+
+
+#: Sec-Fetch-Site values of a request made by the shop's own pages (or typed by the shopper).
+OWN_SITE = frozenset({"same-origin", "none"})
+
+
+def posted_from_own_pages() -> bool:
+    """Whether a form post came from the shop's own pages, as the browser says (CSRF
+    protection by Fetch Metadata, as Go's CrossOriginProtection does it): Sec-Fetch-Site,
+    sent by every browser since 2023, decides; else an Origin other than "null" must be this
+    host. A post with neither (a browser from before 2023 on a page with
+    `Referrer-Policy: no-referrer`, whose own posts say "null"; a client that is no browser)
+    passes: it is no other site's form riding on a cookie."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in OWN_SITE
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return True
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def own_pages_only(view):
+    """A form's view that other sites may not post to (posted_from_own_pages), exempt from
+    Flask-WTF's session token: for forms whose address is their authority (the tracking
+    page's), so that the page needs no session and renders alike for every visitor."""
+    from .errors import NotAllowed
+    from .extensions import csrf
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if not posted_from_own_pages():
+            raise NotAllowed(gettext("Formulir ini hanya bisa dikirim dari halaman toko. "
+                                     "Buka lagi halaman pesanan Anda lalu kirim dari sana."))
+        return view(*args, **kwargs)
+
+    return csrf.exempt(checked)
 
 
 def just_placed(order_id: str) -> bool:

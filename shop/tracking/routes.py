@@ -20,7 +20,7 @@ from ..extensions import db, limiter
 from ..services.messages import shopper_order_text, store_question_text, whatsapp_link
 from ..services.orders import get_order
 from ..services.payments import order_payment_instructions
-from ..services.process_cache import process_cache
+from ..services.process_cache import cached, process_cache
 from ..services.tracking import load_tracking
 from ..services.transfer_proofs import (
     can_submit_proof,
@@ -29,10 +29,9 @@ from ..services.transfer_proofs import (
     submit_transfer_proof,
 )
 from ..services.uploads import delete_image, save_image
-from ..storefront.catalog import fill_shopper_marks
 from ..template_i18n import gettext as _
 from ..unit_of_work import commit, reads_only
-from ..web import csrf_stand_in, just_placed, page_payment_label, public_base_url
+from ..web import just_placed, own_pages_only, page_payment_label, public_base_url
 from . import bp
 from .self_service import self_service_context
 
@@ -50,20 +49,16 @@ def track_order(order_id: str):
 
     The order's row is read on every request; the page is rendered once per everything that
     row holds (the order, its store, items, events and requests), language and address, and
-    then kept in this process with the CSRF token left out. The first browser's thank-you
-    and a flashed message make a page of the shopper's own."""
+    then kept in this process: its forms carry no session token (own_pages_only), so it is
+    the same for every visitor. The first browser's thank-you and a flashed message make a
+    page of the shopper's own."""
     view = load_tracking(order_id)
     thanks = _thanks(view)
     if thanks is not None or "_flashes" in session:
         return _render(view, thanks)
     key = (repr(tuple(view.order)), str(get_locale() or "id"), request.full_path)
-    pages = process_cache("tracking_pages", TRACKING_CACHE_SIZE)
-    page = pages.get(key)
-    if page is None:
-        with csrf_stand_in():
-            page = _render(view, None)
-        pages.put(key, page)
-    return fill_shopper_marks(page, {})
+    return cached(process_cache("tracking_pages", TRACKING_CACHE_SIZE), key,
+                  lambda: _render(view, None))
 
 
 #: Rendered tracking pages kept per process (~7 KB each).
@@ -110,6 +105,7 @@ def _proof_limit() -> str:
 
 @bp.post("/track/<order_id>/payment-proof")
 @limiter.limit(_proof_limit)
+@own_pages_only
 def send_payment_proof(order_id: str):
     """"Saya sudah bayar": store the proof image and tell the store's admins."""
     load_tracking(order_id)  # the same 404 as the page for unknown ids

@@ -20,7 +20,7 @@ from ..services.orders import get_order
 from ..services.tracking import load_tracking
 from ..template_i18n import gettext as _
 from ..unit_of_work import commit
-from ..web import public_base_url
+from ..web import own_pages_only, public_base_url
 from . import bp
 
 
@@ -44,6 +44,7 @@ self_service_limit = limiter.shared_limit(_limit, scope="tracking_self_service",
 
 @bp.post("/track/<order_id>/request-change")
 @self_service_limit
+@own_pages_only
 def request_order_change(order_id: str):
     """"Minta perubahan": a request the store's admins answer in the back office."""
     form = request.form
@@ -55,6 +56,7 @@ def request_order_change(order_id: str):
 
 @bp.post("/track/<order_id>/cancel")
 @self_service_limit
+@own_pages_only
 def cancel_order(order_id: str):
     """"Batalkan pesanan": only while PENDING and unpaid."""
     form = request.form
