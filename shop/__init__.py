@@ -97,6 +97,9 @@ def create_app(config: dict | None = None) -> Flask:
     init_admin(app)
     register_error_handlers(app)
 
+    from .tracking.front import TrackingFront
+
+    app.wsgi_app = TrackingFront(app, app.wsgi_app)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -167,11 +167,15 @@ def _tracking_query(dialect: str) -> DriverQuery:
     return _QUERIES[dialect]
 
 
-def load_tracking(order_id: str) -> Tracking:
-    """The order behind a tracking link, in one query. Raises NotFound (the same for all)."""
+def load_tracking(order_id: str, sent: tuple | None = None) -> Tracking:
+    """The order behind a tracking link, in one query, or from the row the driver already
+    sent for it (`sent`: tracking_row_as_sent's). Raises NotFound (the same for all)."""
     if not ORDER_ID.match(order_id or ""):
         raise NotFound(_("Pesanan tidak ditemukan."))
-    row = _tracking_query(current_dialect().name).first({"order_id": order_id})
+    dialect = current_dialect()
+    query = _tracking_query(dialect.name)
+    row = query.first({"order_id": order_id}) if sent is None else query.typed_row(
+        sent, dialect)
     if row is None:
         raise NotFound(_("Pesanan tidak ditemukan."))
     items = [ItemLine(qty, name, Decimal(subtotal).quantize(CENT))
@@ -187,6 +191,15 @@ def load_tracking(order_id: str) -> Tracking:
                 for at, _id, topic, status, message, answer in sorted(
                     _json_rows(row.requests_json), key=lambda r: (_timestamp(r[0]), r[1]))]
     return Tracking(row, store, items, build_timeline(row.status, events), requests)
+
+
+def tracking_row_as_sent(engine, order_id: str) -> tuple | None:
+    """The tracking page's row of an order as the driver sends it, on this thread's read
+    connection (the front's read; load_tracking takes it as `sent`); None for an id of
+    another format or no order."""
+    if not ORDER_ID.match(order_id):
+        return None
+    return _tracking_query(engine.dialect.name).first_as_sent(engine, {"order_id": order_id})
 
 
 def _json_rows(value) -> list:

@@ -33,6 +33,7 @@ from ..template_i18n import gettext as _
 from ..unit_of_work import commit, reads_only
 from ..web import just_placed, own_pages_only, page_payment_label, public_base_url
 from . import bp
+from .front import ALIKE_FOR_ALL, SENT_ROW
 from .self_service import self_service_context
 
 PRIVATE_HEADERS = {
@@ -50,12 +51,13 @@ def track_order(order_id: str):
     The order's row is read on every request; the page is rendered once per everything that
     row holds (the order, its store, items, events and requests), language and address, and
     then kept in this process: its forms carry no session token (own_pages_only), so it is
-    the same for every visitor. The first browser's thank-you and a flashed message make a
-    page of the shopper's own."""
-    view = load_tracking(order_id)
+    the same for every visitor (and front.py answers it before Flask next time). The first
+    browser's thank-you and a flashed message make a page of the shopper's own."""
+    view = load_tracking(order_id, request.environ.get(SENT_ROW))
     thanks = _thanks(view)
     if thanks is not None or "_flashes" in session:
         return _render(view, thanks)
+    request.environ[ALIKE_FOR_ALL] = True  # the front may keep the whole response
     key = (repr(tuple(view.order)), str(get_locale() or "id"), request.full_path)
     return cached(process_cache("tracking_pages", TRACKING_CACHE_SIZE), key,
                   lambda: _render(view, None))
