@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from flask import Flask
-from flask.globals import _cv_app
+from flask import Flask, has_app_context
 from sqlalchemy import exc
 from werkzeug.http import parse_cookie
 
@@ -42,8 +41,11 @@ class TrackingFront:
 
     def __init__(self, app: Flask, inner: Callable):
         self.app, self.inner = app, inner
-        self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         self._engine = None
+        #: Flask-Limiter's limits for every route would apply to the page too: then the
+        #: front steps aside (the shop sets none; GET /track has no limit of its own).
+        self.enabled = not (app.config.get("RATELIMIT_DEFAULT")
+                            or app.config.get("RATELIMIT_APPLICATION"))
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         key = self._key(environ)
@@ -61,7 +63,7 @@ class TrackingFront:
         if environ["REQUEST_METHOD"] != "GET" or environ.get("QUERY_STRING"):
             return None
         found = PAGE.fullmatch(environ.get("PATH_INFO", ""))
-        if found is None or _cv_app.get(None) is not None:
+        if found is None or not self.enabled or has_app_context():
             return None
         language = self._language(environ.get("HTTP_COOKIE"))
         engine = self._postgresql()

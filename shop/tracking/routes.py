@@ -51,30 +51,50 @@ def track_order(order_id: str):
     The order's row is read on every request; the page is rendered once per everything that
     row holds (the order, its store, items, events and requests), language and address, and
     then kept in this process: its forms carry no session token (own_pages_only), so it is
-    the same for every visitor (and front.py answers it before Flask next time). The first
-    browser's thank-you and a flashed message make a page of the shopper's own."""
+    the same for every visitor (and front.py answers it before Flask next time). The browser
+    that placed the order gets the kept thank-you in it; a flashed message makes a page of
+    the shopper's own."""
     view = load_tracking(order_id, request.environ.get(SENT_ROW))
-    thanks = _thanks(view)
-    if thanks is not None or "_flashes" in session:
-        return _render(view, thanks)
-    request.environ[ALIKE_FOR_ALL] = True  # the front may keep the whole response
+    if "_flashes" in session:
+        return _render(view, _thanks(view) if just_placed(view.order.id) else None)
     key = (repr(tuple(view.order)), str(get_locale() or "id"), request.full_path)
-    return cached(process_cache("tracking_pages", TRACKING_CACHE_SIZE), key,
-                  lambda: _render(view, None))
+    placed = just_placed(view.order.id)
+    pages = process_cache("tracking_pages", TRACKING_CACHE_SIZE)
+    # The thank-you is the same for every browser that placed this order (at this address).
+    banner_key = (*key, public_base_url())
+    kept = pages.get(key)
+    if kept is None:
+        parts = _render(view, _thanks(view) if placed else None, THANKS_STAND_IN).split(
+            THANKS_MARK)
+        kept = parts[0], parts[-1]
+        pages.put(key, kept)
+        if placed:
+            pages.put(banner_key, parts[1])
+    head, tail = kept
+    if not placed:
+        request.environ[ALIKE_FOR_ALL] = True  # the front may keep the whole response
+        return head + tail
+    banner = cached(pages, banner_key, lambda: render_template(
+        "tracking/_thanks.html", thanks=_thanks(view), store=view.store, order=view.order))
+    return head + banner + tail
 
 
-#: Rendered tracking pages kept per process (~7 KB each).
+#: Rendered tracking pages kept per process (~7 KB each), and their thank-yous.
 TRACKING_CACHE_SIZE = 512
+#: Where a kept page has the thank-you of the browser that placed the order (rendered for
+#: that browser, the mark stands on both sides of it).
+THANKS_MARK = "\x00thanks\x00"
+THANKS_STAND_IN = Markup(THANKS_MARK)  # noqa: S704 (a constant of ours)
 
 
-def _render(view, thanks) -> str:
+def _render(view, thanks, thanks_mark=None) -> str:
     order = view.order
     contact = whatsapp_link(view.store.whatsapp,
                             store_question_text(view.store.name, order.number))
     payment = order_payment_instructions(view.store, order)
     return render_template("tracking/track.html", view=view, order=order, store=view.store,
                            contact_url=contact, payment=payment, thanks=thanks,
-                           qr_svg=_qr(payment),
+                           thanks_mark=thanks_mark, qr_svg=_qr(payment),
                            can_send_proof=can_submit_proof(order.status, order.payment_status),
                            proof_waiting=proof_under_review(order.payment_status),
                            **self_service_context(order, view.requests))
@@ -89,11 +109,9 @@ def _qr(payment) -> Markup | None:
     return Markup(qr_svg(payment.qris))  # noqa: S704
 
 
-def _thanks(view) -> dict | None:
+def _thanks(view) -> dict:
     """For the browser that just placed the order: the thank-you banner's tracking link and
     the shopper's WhatsApp to the store."""
-    if not just_placed(view.order.id):
-        return None
     url = f"{public_base_url()}/track/{view.order.id}"
     text = shopper_order_text(
         view.order, store_name=view.store.name, items=view.items, address=view.address,

@@ -94,3 +94,58 @@ def test_the_browser_that_placed_the_order_gets_its_thanks_others_do_not(app, bu
     assert 'id="thanks"' not in other.get(path).get_data(as_text=True)
     assert 'id="thanks"' in shopper.get(path).get_data(as_text=True)
     assert 'id="thanks"' not in other.get(path).get_data(as_text=True)
+
+
+def place_in_browser(app) -> tuple:
+    """A browser that placed a bank transfer order through the form: (browser, its path)."""
+    shopper = visitor(app)
+    assert shopper.post("/store/burgerchina/cart", data={"code": "COLA", "qty": 2}
+                        ).status_code == 303
+    form = shopper.get("/store/burgerchina/checkout").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', form).group(1)
+    placed = shopper.post("/store/burgerchina/checkout", data={
+        "idempotency_key": key, "name": "Budi", "phone": "081234567890",
+        "address": "Jl. Merdeka 1", "district": "Menteng", "city": "Jakarta",
+        "province": "DKI Jakarta", "courier": "JNE Regular",
+        "payment_method": "bank_transfer"})
+    assert placed.status_code == 303
+    return shopper, placed.headers["Location"]
+
+
+def whole_page_with_thanks(app, path: str) -> str:
+    """The page rendered whole, thank-you and all, as before anything was kept."""
+    from shop.services.tracking import load_tracking
+    from shop.tracking import routes
+
+    with app.test_request_context(path):
+        view = load_tracking(path.rsplit("/", 1)[1])
+        return routes._render(view, routes._thanks(view))
+
+
+@pytest.mark.parametrize("first", ["the shopper", "a stranger"])
+def test_the_kept_thank_you_page_is_the_page_rendered_whole(app, burger, first):
+    # Given a browser that placed an order, and its page seen first by it or by a stranger
+    shopper, path = place_in_browser(app)
+    if first == "a stranger":
+        assert 'id="thanks"' not in visitor(app).get(path).get_data(as_text=True)
+
+    # When the shopper comes back to it, twice
+    pages = [shopper.get(path).get_data(as_text=True) for _ in range(2)]
+
+    # Then each time it is byte for byte the page rendered whole with the thank-you
+    whole = whole_page_with_thanks(app, path)
+    assert 'id="thanks"' in whole and "wa.me" in whole and "\x00" not in whole
+    assert pages == [whole, whole]
+
+
+def test_a_change_of_the_order_is_on_the_thank_you_page_too(app, burger):
+    shopper, path = place_in_browser(app)
+    assert "Dikonfirmasi" not in shopper.get(path).get_data(as_text=True)
+
+    transition(db.session.get(Order, path.rsplit("/", 1)[1]), OrderStatus.CONFIRMED,
+               actor="admin:a@toko.test", notify=False)
+    db.session.commit()
+
+    again = shopper.get(path).get_data(as_text=True)
+    assert "Dikonfirmasi" in again and 'id="thanks"' in again
+    assert again == whole_page_with_thanks(app, path)
