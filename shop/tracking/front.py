@@ -32,7 +32,7 @@ SENT_ROW = "shop.tracking.row"
 #: Set by the view when its response is the same for every visitor of the row.
 ALIKE_FOR_ALL = "shop.tracking.alike"
 #: Responses kept per process (~7 KB each, as many as the view keeps pages), and their name.
-SIZE = 512
+SIZE = 2048
 CACHE = "shop_tracking_responses"
 
 

@@ -64,8 +64,8 @@ def track_order(order_id: str):
     banner_key = (*key, public_base_url())
     kept = pages.get(key)
     if kept is None:
-        parts = _render(view, _thanks(view) if placed else None, THANKS_STAND_IN).split(
-            THANKS_MARK)
+        parts = _render(view, _thanks(view) if placed else None, THANKS_STAND_IN).encode(
+            ).split(THANKS_MARK.encode())
         kept = parts[0], parts[-1]
         pages.put(key, kept)
         if placed:
@@ -75,12 +75,15 @@ def track_order(order_id: str):
         request.environ[ALIKE_FOR_ALL] = True  # the front may keep the whole response
         return head + tail
     banner = cached(pages, banner_key, lambda: render_template(
-        "tracking/_thanks.html", thanks=_thanks(view), store=view.store, order=view.order))
+        "tracking/_thanks.html", thanks=_thanks(view), store=view.store,
+        order=view.order).encode())
     return head + banner + tail
 
 
-#: Rendered tracking pages kept per process (~7 KB each), and their thank-yous.
-TRACKING_CACHE_SIZE = 512
+#: Rendered tracking pages kept per process, as UTF-8 (~7 KB each: as text, with an emoji
+#: in it, 4 bytes a character), and their thank-yous: the orders a busy shop's shoppers
+#: follow at once.
+TRACKING_CACHE_SIZE = 2048
 #: Where a kept page has the thank-you of the browser that placed the order (rendered for
 #: that browser, the mark stands on both sides of it).
 THANKS_MARK = "\x00thanks\x00"
