@@ -79,25 +79,16 @@ def test_each_language_has_its_own_page(client, order):
 
 
 def test_the_browser_that_placed_the_order_gets_its_thanks_others_do_not(app, burger):
-    shopper, other = visitor(app), visitor(app)
-    assert shopper.post("/store/burgerchina/cart", data={"code": "COLA", "qty": 1}
-                        ).status_code == 303
-    form = shopper.get("/store/burgerchina/checkout").get_data(as_text=True)
-    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', form).group(1)
-    placed = shopper.post("/store/burgerchina/checkout", data={
-        "idempotency_key": key, "name": "Budi", "phone": "081234567890",
-        "address": "Jl. Merdeka 1", "district": "Menteng", "city": "Jakarta",
-        "province": "DKI Jakarta", "courier": "JNE Regular", "payment_method": "cod"})
-    assert placed.status_code == 303
-    path = placed.headers["Location"]
+    shopper, path = place_in_browser(app, payment_method="cod")
+    other = visitor(app)
 
     assert 'id="thanks"' not in other.get(path).get_data(as_text=True)
     assert 'id="thanks"' in shopper.get(path).get_data(as_text=True)
     assert 'id="thanks"' not in other.get(path).get_data(as_text=True)
 
 
-def place_in_browser(app) -> tuple:
-    """A browser that placed a bank transfer order through the form: (browser, its path)."""
+def place_in_browser(app, payment_method: str = "bank_transfer") -> tuple:
+    """A browser that placed an order through the form: (browser, its page's path)."""
     shopper = visitor(app)
     assert shopper.post("/store/burgerchina/cart", data={"code": "COLA", "qty": 2}
                         ).status_code == 303
@@ -107,7 +98,7 @@ def place_in_browser(app) -> tuple:
         "idempotency_key": key, "name": "Budi", "phone": "081234567890",
         "address": "Jl. Merdeka 1", "district": "Menteng", "city": "Jakarta",
         "province": "DKI Jakarta", "courier": "JNE Regular",
-        "payment_method": "bank_transfer"})
+        "payment_method": payment_method})
     assert placed.status_code == 303
     return shopper, placed.headers["Location"]
 
