@@ -25,6 +25,7 @@ from .messages import (
     NotificationChannel,
     NotificationStatus,
 )
+from .order_versions import ORDER_PARTS, create_order_version_trigger
 from .orders import (
     ORDER_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -49,6 +50,8 @@ from .statements import LineStatus, StatementImport, StatementLine
 from .stores import AdminRole, AdminUser, LoginAttempt, Store, admin_user_stores
 
 __all__ = [
+    "ORDER_PARTS",
+    "create_order_version_trigger",
     "CENT", "ORDER_TRANSITIONS", "PAYMENT_TRANSITIONS", "STOCK_RETURNING_STATUSES", "AdminRole",
     "AdminUser", "ApiKey", "Billing", "Campaign", "Carrier", "Cart", "CartItem", "Channel",
     "ChatConversation", "ChatTurn", "Customer", "CustomerStatus", "CustomerType", "DealerPrice",

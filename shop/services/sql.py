@@ -89,20 +89,10 @@ class DriverQuery:
         return self.row(*found) if isinstance(found, tuple) else [self.row(*r) for r in found]
 
     def first_as_sent(self, engine: Engine, params: dict) -> tuple | None:
-        """The first row as the driver returns it, on this thread's read connection of
-        `engine`, outside any request (the tracking page's front): `typed_row` makes it the
-        row `first` returns."""
-        fetch = _fetch_one
-        if self.typed and engine.dialect.name not in self._processors:
-            fetch = self._learning(engine.dialect, fetch)
+        """The first row as the driver returns it (no names, no types), on this thread's read
+        connection of `engine`, outside any request (the tracking page's front)."""
         sql, args = self.bound(engine.dialect, params)
-        return READS.run(engine, sql, args, fetch)
-
-    def typed_row(self, values: tuple, dialect) -> tuple:
-        """A row of `first_as_sent` as `first` returns it."""
-        if self.typed:
-            return self._reader(dialect)(values)
-        return self.row(*values) if self.row is not None else values
+        return READS.run(engine, sql, args, _fetch_one)
 
     def _learning(self, dialect, fetch):
         """`fetch`, which also takes each column's result processor for the dialect from

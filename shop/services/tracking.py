@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import String, bindparam, cast, func, or_, select
+from sqlalchemy import String, bindparam, cast, func, literal_column, or_, select
 
 from ..errors import NotFound
 from ..models import (
@@ -144,6 +144,9 @@ def _tracking_query(dialect: str) -> DriverQuery:
                    payments_table.c.status == PaymentRecordStatus.REJECTED.value)
             .order_by(payments_table.c.id.desc()).limit(1).scalar_subquery()
         )
+        # On PostgreSQL the versions of the order's and the store's rows (order_versions.py):
+        # what the front keeps the page under, read in the same snapshot as the page's data.
+        versions = _versions() if dialect == "postgresql" else ()
         _QUERIES[dialect] = DriverQuery(
             select(orders.c.id, orders.c.number, orders.c.status, orders.c.payment_status,
                    orders.c.payment_method, orders.c.courier, orders.c.subtotal,
@@ -160,22 +163,46 @@ def _tracking_query(dialect: str) -> DriverQuery:
                    stores.c.e_wallets, stores.c.qris_payload,
                    items.label("items_json"), events.label("events_json"),
                    requests.label("requests_json"),
-                   rejection.label("proof_rejection"))
+                   rejection.label("proof_rejection"), *versions)
             .join_from(orders, stores, stores.c.id == orders.c.store_id)
             .where(orders.c.id == bindparam("order_id")),
             typed=True)
     return _QUERIES[dialect]
 
 
-def load_tracking(order_id: str, sent: tuple | None = None) -> Tracking:
-    """The order behind a tracking link, in one query, or from the row the driver already
-    sent for it (`sent`: tracking_row_as_sent's). Raises NotFound (the same for all)."""
+def _versions() -> tuple:
+    """The xmin of the order's row and of its store's, as text (PostgreSQL)."""
+    return (literal_column("orders.xmin::text").label("order_version"),
+            literal_column("stores.xmin::text").label("store_version"))
+
+
+_VERSIONS = DriverQuery(
+    select(*_versions()).join_from(orders, stores, stores.c.id == orders.c.store_id)
+    .where(orders.c.id == bindparam("order_id")))
+
+
+def tracking_versions(engine, order_id: str) -> tuple | None:
+    """PostgreSQL: the versions of an order's row and its store's, on this thread's read
+    connection outside any request (the front's read): the order's changes with everything
+    its tracking page shows of it (models/order_versions.py), the store's with any of its
+    details. None for an id of another format or no order."""
+    if not ORDER_ID.match(order_id):
+        return None
+    return _VERSIONS.first_as_sent(engine, {"order_id": order_id})
+
+
+def page_versions(tracking: Tracking) -> tuple | None:
+    """The versions the page's row was read at (PostgreSQL), as tracking_versions gives them."""
+    order = tracking.order
+    return (order.order_version, order.store_version) if hasattr(order, "order_version") \
+        else None
+
+
+def load_tracking(order_id: str) -> Tracking:
+    """The order behind a tracking link, in one query. Raises NotFound (the same for all)."""
     if not ORDER_ID.match(order_id or ""):
         raise NotFound(_("Pesanan tidak ditemukan."))
-    dialect = current_dialect()
-    query = _tracking_query(dialect.name)
-    row = query.first({"order_id": order_id}) if sent is None else query.typed_row(
-        sent, dialect)
+    row = _tracking_query(current_dialect().name).first({"order_id": order_id})
     if row is None:
         raise NotFound(_("Pesanan tidak ditemukan."))
     items = [ItemLine(qty, name, Decimal(subtotal).quantize(CENT))
@@ -191,15 +218,6 @@ def load_tracking(order_id: str, sent: tuple | None = None) -> Tracking:
                 for at, _id, topic, status, message, answer in sorted(
                     _json_rows(row.requests_json), key=lambda r: (_timestamp(r[0]), r[1]))]
     return Tracking(row, store, items, build_timeline(row.status, events), requests)
-
-
-def tracking_row_as_sent(engine, order_id: str) -> tuple | None:
-    """The tracking page's row of an order as the driver sends it, on this thread's read
-    connection (the front's read; load_tracking takes it as `sent`); None for an id of
-    another format or no order."""
-    if not ORDER_ID.match(order_id):
-        return None
-    return _tracking_query(engine.dialect.name).first_as_sent(engine, {"order_id": order_id})
 
 
 def _json_rows(value) -> list:

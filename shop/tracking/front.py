@@ -1,15 +1,16 @@
 """The tracking page's front: a kept page answered before Flask is even asked.
 
 A GET of /track/<order id> with no query string and no cookie but the language's gets the
-same response for every visitor who sees the same row of the order (tracking/routes.py
+same response for every visitor who sees the same version of the order (tracking/routes.py
 renders it alike for all of them; no hook of the app adds anything of the visitor's to it:
-tests/tracking/test_tracking_front.py holds the list of hooks). So the front reads the order's
-row as the view would, on the thread's read connection, and when this process already has
-the response the app gave for that row, language and address, sends it as it is: no request
-context, no hooks, no rendering. Everything else goes to the app: a first render (with the
-row the front read, so what is kept is exactly that row's page), a visitor with a session
-(a thank-you, a flashed message), ?lang=, an unknown id, any other page. A database error is
-the app's to answer too.
+tests/tracking/test_tracking_front.py holds the list of hooks). The version is the `xmin` of
+the order's row, which changes with everything the page shows of the order
+(models/order_versions.py), and of the store's row. So the front reads those two on the
+thread's read connection, and when this process already has the response the app gave for
+them, the language and the address, sends it as it is: no request context, no hooks, no
+rendering. Everything else goes to the app: a first render (kept under the versions the view
+read with the page's data), a visitor with a session (a thank-you, a flashed message),
+?lang=, an unknown id, any other page. A database error is the app's to answer too.
 
 Only on PostgreSQL, and only outside an app context: inside one (a test's transaction, a
 command) the session may hold changes the read connection cannot see."""
@@ -24,13 +25,14 @@ from sqlalchemy import exc
 from werkzeug.http import parse_cookie
 
 from ..services.process_cache import ProcessCache
-from ..services.tracking import tracking_row_as_sent
+from ..services.tracking import tracking_versions
 
 PAGE = re.compile(r"/track/(c[0-9a-z]{25})")
-#: Set in the environ of a request the front read the row of: the row, for the view.
-SENT_ROW = "shop.tracking.row"
-#: Set by the view when its response is the same for every visitor of the row.
+#: Set by the view when its response is the same for every visitor of the row: the versions
+#: of the order's and the store's rows it was rendered from (services/tracking.py).
 ALIKE_FOR_ALL = "shop.tracking.alike"
+#: Set by the front in the environ of a request it may keep the answer of: the key's rest.
+KEY_REST = "shop.tracking.key"
 #: Responses kept per process (~7 KB each, as many as the view keeps pages), and their name.
 SIZE = 2048
 CACHE = "shop_tracking_responses"
@@ -56,10 +58,12 @@ class TrackingFront:
             status, headers, body = kept
             start_response(status, list(headers))
             return [body]
-        return self._answer_and_keep(key, environ, start_response)
+        environ[KEY_REST] = key[2:]
+        return self._answer_and_keep(environ, start_response)
 
     def _key(self, environ: dict) -> tuple | None:
-        """What the response depends on, for a request the front may answer; else None."""
+        """What the response depends on, for a request the front may answer; else None:
+        the versions of the order's and the store's rows, the language and the address."""
         if environ["REQUEST_METHOD"] != "GET" or environ.get("QUERY_STRING"):
             return None
         found = PAGE.fullmatch(environ.get("PATH_INFO", ""))
@@ -70,13 +74,12 @@ class TrackingFront:
         if language is None or engine is None:
             return None
         try:
-            row = tracking_row_as_sent(engine, found.group(1))
+            versions = tracking_versions(engine, found.group(1))
         except exc.DBAPIError:
             return None  # the app reads it again and answers as it does to a lost database
-        if row is None:
+        if versions is None:
             return None
-        environ[SENT_ROW] = row
-        return (repr(row), language, environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"],
+        return (*versions, language, environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"],
                 environ.get("HTTP_HOST", ""), environ["wsgi.url_scheme"])
 
     def _language(self, header: str | None) -> str | None:
@@ -107,9 +110,10 @@ class TrackingFront:
                 self._engine = db.engine
         return self._engine if self._engine.dialect.name == "postgresql" else None
 
-    def _answer_and_keep(self, key: tuple, environ: dict, start_response: Callable):
+    def _answer_and_keep(self, environ: dict, start_response: Callable):
         """The app's answer, kept when the view said it is alike for all and nothing of the
-        visitor's (a cookie, a script nonce) is in it."""
+        visitor's (a cookie, a script nonce) is in it: under the versions the view rendered
+        it from (a change committed since the front's read makes a key of its own)."""
         seen = []
 
         def remember(status, headers, exc_info=None):
@@ -123,9 +127,11 @@ class TrackingFront:
         finally:
             if hasattr(answer, "close"):
                 answer.close()
-        if environ.get(ALIKE_FOR_ALL) and seen and not _visitors_own(seen[-1]):
+        versions = environ.get(ALIKE_FOR_ALL)
+        if versions and seen and not _visitors_own(seen[-1]):
             status, headers = seen[-1]
-            self._responses().put(key, (status, tuple(headers), body))
+            self._responses().put((*versions, *environ[KEY_REST]),
+                                  (status, tuple(headers), body))
         return [body]
 
 

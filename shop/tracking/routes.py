@@ -21,7 +21,7 @@ from ..services.messages import shopper_order_text, store_question_text, whatsap
 from ..services.orders import get_order
 from ..services.payments import order_payment_instructions
 from ..services.process_cache import cached, process_cache
-from ..services.tracking import load_tracking
+from ..services.tracking import load_tracking, page_versions
 from ..services.transfer_proofs import (
     can_submit_proof,
     proof_folder,
@@ -33,7 +33,7 @@ from ..template_i18n import gettext as _
 from ..unit_of_work import commit, reads_only
 from ..web import just_placed, own_pages_only, page_payment_label, public_base_url
 from . import bp
-from .front import ALIKE_FOR_ALL, SENT_ROW
+from .front import ALIKE_FOR_ALL
 from .self_service import self_service_context
 
 PRIVATE_HEADERS = {
@@ -54,7 +54,7 @@ def track_order(order_id: str):
     the same for every visitor (and front.py answers it before Flask next time). The browser
     that placed the order gets the kept thank-you in it; a flashed message makes a page of
     the shopper's own."""
-    view = load_tracking(order_id, request.environ.get(SENT_ROW))
+    view = load_tracking(order_id)
     if "_flashes" in session:
         return _render(view, _thanks(view) if just_placed(view.order.id) else None)
     key = (repr(tuple(view.order)), str(get_locale() or "id"), request.full_path)
@@ -72,7 +72,8 @@ def track_order(order_id: str):
             pages.put(banner_key, parts[1])
     head, tail = kept
     if not placed:
-        request.environ[ALIKE_FOR_ALL] = True  # the front may keep the whole response
+        # The front may keep the whole response, under the versions of the page's row.
+        request.environ[ALIKE_FOR_ALL] = page_versions(view)
         return head + tail
     banner = cached(pages, banner_key, lambda: render_template(
         "tracking/_thanks.html", thanks=_thanks(view), store=view.store,
